@@ -1,0 +1,266 @@
+"""The engine: a compiled rulebook applied to a state at one instant.
+
+``Engine(rulebook).evaluate(state, now)`` is pure: it reads no clock, does no I/O and
+calls nothing but the callables the rulebook was compiled into. The loop:
+
+1. fan each rule out over its items (candidate, applications, interviews,
+   interviewers, references) and keep those whose condition holds;
+2. work out each action's window and key; settle what the log already did
+   (``done``), what is not open yet (``upcoming``) and what has expired (dropped);
+3. in priority order, let each open action through its caps — counting the
+   ones let through as if sent now — or hold it back (``suppressed``);
+4. note the earliest instant at which anything above can change: ``next_wake_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from ._agenda import Action, Agenda
+from ._caps import CapLedger, Hold, _format_local
+from ._compiler import CompiledRule
+from ._errors import InvalidInput
+from ._facts import ApplicationView, LogView, Scope, StateView
+from ._model import Contact, State
+from ._rulebook import Rulebook
+from ._time import UTC
+
+__all__ = ["Engine"]
+
+
+class _Draft:
+    """An action whose status is not settled yet."""
+
+    __slots__ = ("rule", "scope", "key", "opens", "due", "expires", "status", "reason", "hold", "done_at")
+
+    def __init__(self, rule: CompiledRule, scope: Scope, key: str, opens: dt.datetime, due: dt.datetime, expires: dt.datetime | None) -> None:
+        self.rule = rule
+        self.scope = scope
+        self.key = key
+        self.opens = opens
+        self.due = due
+        self.expires = expires
+        self.status = ""
+        self.reason = ""
+        self.hold: Hold | None = None
+        self.done_at: dt.datetime | None = None
+
+
+def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None) -> Iterator[Scope]:
+    level = rule.for_each
+    if level == "candidate":
+        yield Scope(world)
+        return
+    assert view is not None
+    if level == "application":
+        yield Scope(world, view)
+    elif level == "interview":
+        for interview in view.application.interviews:
+            yield Scope(world, view, interview)
+    elif level == "interviewer":
+        for interview in view.application.interviews:
+            for person in interview.interviewers:
+                yield Scope(world, view, interview, person)
+    elif level == "reference":
+        for reference in world.candidate.references:
+            yield Scope(world, view, reference=reference)
+
+
+def _stem(rule: CompiledRule, scope: Scope) -> str:
+    """The key without its occurrence: rule, application, interview, recipient."""
+    parts = [
+        rule.id,
+        scope.application.id if scope.application is not None else "",
+        scope.interview.id if scope.interview is not None and not rule.distinct else "",
+        scope.recipient or "",
+    ]
+    return ":".join(parts).rstrip(":")
+
+
+def _key(rule: CompiledRule, scope: Scope, opens: dt.datetime) -> str:
+    stem = _stem(rule, scope)
+    if rule.repeats:
+        return f"{stem}:{opens.astimezone(UTC).strftime('%Y%m%dT%H%MZ')}"
+    return stem
+
+
+class Engine:
+    """Evaluates one compiled rulebook against states.
+
+    :param rulebook: from :func:`followup.load_rulebook`; the packaged default
+        rulebook when left out.
+    """
+
+    def __init__(self, rulebook: Rulebook | None = None) -> None:
+        if rulebook is None:
+            from ._rulebook import load_rulebook
+
+            rulebook = load_rulebook()
+        self.rulebook = rulebook
+        self._candidate_rules = tuple(r for r in rulebook.rules if r.for_each == "candidate")
+        self._application_rules = tuple(r for r in rulebook.rules if r.for_each != "candidate")
+
+    def evaluate(self, state: State, now: dt.datetime) -> Agenda:
+        """Every action the rulebook asks for in ``state`` as of ``now``.
+
+        :param now: an aware datetime; naive ones are refused.
+        """
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise InvalidInput.single("now", f"{now.isoformat()} has no time zone; pass an aware datetime")
+        world = StateView(state, now)
+        wake: list[dt.datetime] = []
+        drafts: dict[str, _Draft] = {}
+        if world.journal.next_log_entry_at is not None:
+            wake.append(world.journal.next_log_entry_at)
+        for rule in self._candidate_rules:
+            self._consider(rule, world, None, drafts)
+        for view in world.applications:
+            if view.next_log_entry_at is not None:
+                wake.append(view.next_log_entry_at)
+            for interview in view.application.interviews:
+                if interview.ended_at is not None and interview.ended_at > now:
+                    wake.append(interview.ended_at)
+            for rule in self._application_rules:
+                self._consider(rule, world, view, drafts)
+        self._settle(world, drafts.values(), wake)
+        actions = sorted(
+            (self._action(d) for d in drafts.values() if d.status),
+            key=lambda a: (a.due_at, a.priority, a.key),
+        )
+        future = [w for w in wake if w > now]
+        return Agenda(now=now, actions=tuple(actions), next_wake_at=min(future) if future else None)
+
+    def _consider(self, rule: CompiledRule, world: StateView, view: ApplicationView | None, drafts: dict[str, _Draft]) -> None:
+        for scope in _fan_out(rule, world, view):
+            if rule.condition is not None and not rule.condition(scope):
+                continue
+            opens = rule.opens(scope, None)
+            if opens is None:
+                continue
+            due = rule.due(scope, opens)
+            if due is None:
+                continue
+            expires = rule.expires(scope, opens) if rule.expires is not None else None
+            key = _key(rule, scope, opens)
+            drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+
+    def _settle(self, world: StateView, drafts: object, wake: list[dt.datetime]) -> None:
+        now = world.now
+        tz = world.calendar.tz
+        open_drafts: list[_Draft] = []
+        for draft in drafts:  # type: ignore[attr-defined]
+            assert isinstance(draft, _Draft)
+            rule, scope = draft.rule, draft.scope
+            settled = _bookkeeping(scope.view, draft.key)
+            if settled is not None:
+                entry, status = settled
+                if status == "done":
+                    draft.status, draft.done_at = "done", entry.at
+                    draft.reason = _done_reason(entry, tz)
+                    continue
+                if entry.until is not None and entry.until > now:
+                    draft.status = "upcoming"
+                    draft.reason = f"snoozed until {_format_local(entry.until, tz)}"
+                    wake.append(entry.until)
+                    continue
+            contact = rule.done(scope, draft.opens) if rule.done is not None else None
+            if contact is not None:
+                draft.status, draft.done_at = "done", contact.at
+                draft.reason = _done_reason(contact, tz)
+                continue
+            if draft.expires is not None:
+                if now >= draft.expires:
+                    continue  # no longer worth doing: dropped from the agenda
+                wake.append(draft.expires)
+            if now < draft.opens:
+                draft.status = "upcoming"
+                draft.reason = f"opens {_format_local(draft.opens, tz)}, due {_format_local(draft.due, tz)}"
+                wake.append(draft.opens)
+                continue
+            open_drafts.append(draft)
+        ledger = CapLedger(world, self.rulebook.caps.values())
+        open_drafts.sort(
+            key=lambda d: (
+                d.rule.priority,
+                d.scope.application.priority if d.scope.application is not None else 0,
+                d.due,
+                d.key,
+            )
+        )
+        for draft in open_drafts:
+            scope = draft.scope
+            holds = [h for h in (ledger.check(cap, scope.view, scope.recipient) for cap in draft.rule.caps) if h]
+            if holds:
+                frees = [h.frees_at for h in holds]
+                latest = None if any(f is None for f in frees) else max(f for f in frees if f is not None)
+                hold = next((h for h in holds if h.frees_at == latest), holds[0])
+                draft.status, draft.hold = "suppressed", Hold(hold.cap, "; ".join(h.reason for h in holds), latest)
+                draft.reason = "held back by " + draft.hold.reason
+                if latest is not None:
+                    wake.append(latest)
+                continue
+            ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
+            if now < draft.due:
+                draft.status = "due"
+                draft.reason = f"due by {_format_local(draft.due, tz)}"
+                wake.append(draft.due)
+            else:
+                draft.status = "overdue"
+                draft.reason = f"was due {_format_local(draft.due, tz)}; still worth doing"
+
+    @staticmethod
+    def _action(draft: _Draft) -> Action:
+        scope = draft.scope
+        application = scope.application
+        hold = draft.hold
+        return Action(
+            key=draft.key,
+            rule=draft.rule.id,
+            kind=draft.rule.kind,
+            status=draft.status,
+            application=application.id if application is not None else None,
+            interview=scope.interview.id if scope.interview is not None else None,
+            recipient=scope.recipient,
+            channel=draft.rule.channel(scope),
+            opens_at=draft.opens,
+            due_at=draft.due,
+            reason=draft.reason,
+            expires_at=draft.expires,
+            company=application.company if application is not None else None,
+            position=application.position if application is not None else None,
+            recipient_name=scope.recipient_name,
+            priority=draft.rule.priority,
+            cap=hold.cap if hold is not None else None,
+            frees_at=hold.frees_at if hold is not None else None,
+            done_at=draft.done_at,
+            message=draft.rule.message,
+        )
+
+
+def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:
+    """How a person settled this action by hand: done, dismissed, retired or snoozed."""
+    found: tuple[Contact, str] | None = None
+    for entry in view.log:
+        if entry.kind == "retired":
+            return entry, "done"
+        if entry.action != key:
+            continue
+        if entry.kind == "snoozed":
+            found = (entry, "snoozed")
+        else:
+            return entry, "done"
+    return found
+
+
+def _done_reason(entry: Contact, tz: dt.tzinfo) -> str:
+    when = _format_local(entry.at, tz)
+    if entry.kind == "dismissed":
+        why = f": {entry.note}" if entry.note else ""
+        return f"dismissed {when}{why}"
+    if entry.kind == "retired":
+        return f"application retired {when}"
+    if entry.direction == "in":
+        return f"settled by the employer's {entry.kind.replace('_', ' ')} {when}"
+    to = f" to {entry.to}" if entry.to else ""
+    return f"done: {entry.kind.replace('_', ' ')}{to} {when}"

@@ -1,0 +1,1 @@
+"""Built-in plugins: registered through the same hooks and the same call as third-party ones."""

@@ -1,0 +1,21 @@
+"""The built-in facts and comparison operators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import _builtin_facts, _builtin_operators
+from .._vocabulary import Fact, Operator
+from ..plugins import hookimpl
+
+
+@hookimpl
+def followup_register_operators(register: Callable[[Operator], None]) -> None:
+    for operator in _builtin_operators.OPERATORS:
+        register(operator)
+
+
+@hookimpl
+def followup_register_facts(register: Callable[[Fact], None]) -> None:
+    for fact in _builtin_facts.FACTS:
+        register(fact)
