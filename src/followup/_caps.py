@@ -34,7 +34,7 @@ class _Tally:
     ``pending`` names the actions this evaluation let through, counted at ``now``.
     """
 
-    __slots__ = ("times", "last_reply", "pending")
+    __slots__ = ("last_reply", "pending", "times")
 
     def __init__(self, times: list[dt.datetime], last_reply: dt.datetime | None) -> None:
         self.times = times

@@ -32,7 +32,7 @@ __all__ = ["Engine"]
 class _Draft:
     """An action whose status is not settled yet."""
 
-    __slots__ = ("rule", "scope", "key", "opens", "due", "expires", "status", "reason", "hold", "done_at")
+    __slots__ = ("done_at", "due", "expires", "hold", "key", "opens", "reason", "rule", "scope", "status")
 
     def __init__(self, rule: CompiledRule, scope: Scope, key: str, opens: dt.datetime, due: dt.datetime, expires: dt.datetime | None) -> None:
         self.rule = rule

@@ -38,7 +38,7 @@ class CompetingOffer:
 class StateView:
     """The state as of ``now``, with the facts that span applications."""
 
-    __slots__ = ("state", "now", "calendar", "candidate", "applications", "journal", "_offers", "_active", "_activity")
+    __slots__ = ("_active", "_activity", "_offers", "applications", "calendar", "candidate", "journal", "now", "state")
 
     def __init__(self, state: State, now: dt.datetime) -> None:
         self.state = state
@@ -50,7 +50,7 @@ class StateView:
         self.journal = LogView(self, state.contacts)
         self._offers: list[CompetingOffer] | None = None
         self._active: int | None = None
-        self._activity: dt.datetime | None | bool = False
+        self._activity: dt.datetime | bool | None = False
 
     @property
     def active_applications(self) -> int:
@@ -88,7 +88,7 @@ class StateView:
 class LogView:
     """A contact log as of ``now``: the candidate's own, or an application's."""
 
-    __slots__ = ("state", "application", "contacts", "log", "_future")
+    __slots__ = ("_future", "application", "contacts", "log", "state")
 
     def __init__(self, state: StateView, entries: tuple[Contact, ...], application: Application | None = None) -> None:
         self.state = state
@@ -109,15 +109,15 @@ class LogView:
 class ApplicationView(LogView):
     """One application as of ``now``, with its derived facts computed at most once."""
 
-    __slots__ = ("_ended", "_last_reply", "_competing")
+    __slots__ = ("_competing", "_ended", "_last_reply")
 
     application: Application
 
     def __init__(self, state: StateView, application: Application) -> None:
         super().__init__(state, application.contacts, application)
         self._ended: list[Interview] | None = None
-        self._last_reply: dt.datetime | None | bool = False
-        self._competing: CompetingOffer | None | bool = False
+        self._last_reply: dt.datetime | bool | None = False
+        self._competing: CompetingOffer | bool | None = False
 
     @property
     def ended_interviews(self) -> list[Interview]:
@@ -193,7 +193,7 @@ class Scope:
     :ivar world: the whole state as of now.
     """
 
-    __slots__ = ("world", "view", "candidate", "application", "interview", "interviewer", "reference")
+    __slots__ = ("application", "candidate", "interview", "interviewer", "reference", "view", "world")
 
     def __init__(
         self,

@@ -14,15 +14,15 @@ from ._time import Calendar
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "MEDIA",
+    "STATUSES",
     "Application",
     "Candidate",
     "Contact",
     "Interview",
     "Interviewer",
-    "MEDIA",
     "Offer",
     "Reference",
-    "STATUSES",
     "State",
 ]
 

@@ -148,7 +148,7 @@ def _read(source: str | Path, vocabulary: Vocabulary, chain: tuple[str, ...]) ->
     if parent is None:
         return document, (name,)
     if parent != DEFAULT_RULEBOOK:
-        parent = str((Path(name).parent / parent))
+        parent = str(Path(name).parent / parent)
         if not Path(parent).exists():
             mark = locate(document, ["extends"])
             raise InvalidInput(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["STATE_SCHEMA", "SCHEMA_BASE"]
+__all__ = ["SCHEMA_BASE", "STATE_SCHEMA"]
 
 SCHEMA_BASE = "https://followup.dev/schema"
 

@@ -22,10 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "UTC",
     "Calendar",
     "HolidaySet",
     "Offset",
-    "UTC",
     "format_instant",
     "local_wall_time",
     "parse_clock",
@@ -103,7 +103,7 @@ class HolidaySet:
     question "is this date a holiday?" costs one hash lookup.
     """
 
-    __slots__ = ("country", "subdivision", "_years")
+    __slots__ = ("_years", "country", "subdivision")
 
     def __init__(self, country: str, subdivision: str | None = None) -> None:
         import holidays

@@ -7,12 +7,16 @@ each plugin contributes and names the plugin when two of them clash.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
+    from ._agenda import Action
+    from ._delivery import Block, ChannelSpec, Message, Receipt, StoreSpec
     from ._vocabulary import Fact, Operator
 
 __all__ = ["PROJECT"]
@@ -52,6 +56,135 @@ def followup_register_facts(register: Callable[[Fact], None]) -> None:
     for the same state and instant.
 
     :param register: call once per :class:`followup.Fact`.
+
+    All implementations are called; the return value is ignored.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Delivery channels and stores
+# ---------------------------------------------------------------------------
+
+
+@_hookspec
+def followup_register_channels(register: Callable[[ChannelSpec], None]) -> None:
+    """Add delivery channels (email, outbox, fax, calendar, webhook, …).
+
+    A :class:`followup.ChannelSpec` names the channel, the media and action kinds it
+    serves, whether it is idempotent, its configuration schema and how to build it.
+    A rule's ``channel:`` may name a medium or a channel.
+
+    :param register: call once per channel; two channels with the same name are an
+        error naming both plugins.
+
+    All implementations are called; the return value is ignored.
+    """
+
+
+@_hookspec
+def followup_register_stores(register: Callable[[StoreSpec], None]) -> None:
+    """Add storage backends, chosen by the scheme of a store URL.
+
+    :param register: call once per :class:`followup.StoreSpec`; a scheme claimed by
+        two plugins is an error naming both.
+
+    All implementations are called; the return value is ignored.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------
+
+
+@_hookspec(firstresult=True)
+def followup_render_message(action: Action, context: Mapping[str, Any]) -> Message | None:
+    """Write the message for an action that is about to be delivered.
+
+    :param action: the action, with its kind, recipient and channel.
+    :param context: what templates may use: ``candidate``, ``application``,
+        ``interview``, ``interviewer``, ``reference``, ``state`` and ``config``.
+    :return: the message, or ``None`` to let the next implementation render it.
+
+    First result wins: a plugin registered later (a third-party one) is asked
+    before the built-in renderer.
+    """
+
+
+@_hookspec
+def followup_check_message(message: Message, context: Mapping[str, Any]) -> list[Block] | None:
+    """Check a rendered message before it is delivered.
+
+    :param message: the rendered message.
+    :param context: as for :func:`followup_render_message`.
+    :return: the reasons to block it (empty or ``None`` to let it through).
+
+    All implementations are called; any block stops the delivery and is recorded
+    with its reason.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle events (for audit logs, metrics, notifications)
+# ---------------------------------------------------------------------------
+
+
+@_hookspec
+def followup_action_due(action: Action) -> None:
+    """An action has become due (or overdue) and is about to be claimed.
+
+    :param action: the action.
+
+    All implementations are called; one that raises is logged and does not stop
+    the others or the dispatcher.
+    """
+
+
+@_hookspec
+def followup_action_delivered(action: Action, receipt: Receipt) -> None:
+    """An action's message was delivered and the contact recorded.
+
+    :param action: the action.
+    :param receipt: what the channel reported.
+
+    All implementations are called; exceptions are logged and ignored.
+    """
+
+
+@_hookspec
+def followup_action_failed(action: Action, error: str, final: bool) -> None:
+    """Delivering an action failed.
+
+    :param action: the action.
+    :param error: what went wrong.
+    :param final: ``True`` if it will not be retried (permanent, out of attempts,
+        or blocked by a message check).
+
+    All implementations are called; exceptions are logged and ignored.
+    """
+
+
+@_hookspec
+def followup_action_suppressed(action: Action) -> None:
+    """A cap held an action back; ``action.cap`` and ``action.reason`` say which and why.
+
+    :param action: the action.
+
+    All implementations are called; exceptions are logged and ignored.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+@_hookspec
+def followup_register_commands(register: Callable[[click.Command], None]) -> None:
+    """Add subcommands to the ``followup`` command line.
+
+    :param register: call once per :class:`click.Command`; a name already taken is
+        an error naming the plugin.
 
     All implementations are called; the return value is ignored.
     """
