@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._facts import Scope
+from ._facts import ApplicationView, Scope
 from ._vocabulary import Fact
 
 __all__ = ["FACTS"]
@@ -15,8 +15,14 @@ def _fact(name: str, kind: str, description: str, get: Callable[[Scope], Any]) -
     return Fact(name=name, get=get, type=kind, description=description)
 
 
+def _app(s: Scope) -> ApplicationView:
+    view = s.view
+    assert isinstance(view, ApplicationView)
+    return view
+
+
 def _count_ended(s: Scope) -> int:
-    return len(s.view.ended_interviews)  # type: ignore[union-attr]
+    return len(_app(s).ended_interviews)
 
 
 def _offer_attr(attribute: str) -> Callable[[Scope], Any]:
@@ -29,7 +35,7 @@ def _offer_attr(attribute: str) -> Callable[[Scope], Any]:
 
 def _competing(attribute: str) -> Callable[[Scope], Any]:
     def get(s: Scope) -> Any:
-        offer = s.view.competing_offer  # type: ignore[union-attr]
+        offer = _app(s).competing_offer
         return getattr(offer, attribute) if offer is not None else None
 
     return get

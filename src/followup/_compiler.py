@@ -160,7 +160,8 @@ class Compiler:
 
             def first(scope: Scope, opens: dt.datetime | None) -> dt.datetime | None:
                 for contact in matcher(scope, opens):
-                    return contact.at
+                    at: dt.datetime = contact.at
+                    return at
                 return None
 
             return first

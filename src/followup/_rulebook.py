@@ -17,7 +17,7 @@ from typing import Any
 from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._errors import InvalidInput, Problem
 from ._schema_rules import rules_schema
-from ._source import LocatedDict, LocatedList, load_document, locate, parse_document
+from ._source import LocatedDict, LocatedList, Mark, load_document, locate, parse_document
 from ._validation import schema_problems
 from ._vocabulary import Vocabulary
 
@@ -79,14 +79,13 @@ def _copy(value: Any) -> Any:
 
 def _set(target: dict[str, Any], key: str, value: Any, source: Any) -> None:
     target[key] = _copy(value)
-    if isinstance(target, LocatedDict) and isinstance(source, LocatedDict):
-        if key in source.key_marks:
-            target.key_marks[key] = source.key_marks[key]
-            target.value_marks[key] = source.value_marks[key]
+    if isinstance(target, LocatedDict) and isinstance(source, LocatedDict) and key in source.key_marks:
+        target.key_marks[key] = source.key_marks[key]
+        target.value_marks[key] = source.value_marks[key]
 
 
 def _merge_item(base: dict[str, Any], change: Mapping[str, Any], nested: Sequence[str]) -> dict[str, Any]:
-    merged = _copy(base)
+    merged: dict[str, Any] = _copy(base)
     for key, value in change.items():
         if key in nested and isinstance(value, dict) and isinstance(merged.get(key), dict):
             inner = merged[key]
@@ -98,14 +97,14 @@ def _merge_item(base: dict[str, Any], change: Mapping[str, Any], nested: Sequenc
 
 
 def _merge_by_id(base: list[Any], change: list[Any], nested: Sequence[str]) -> LocatedList:
-    out = LocatedList(getattr(change, "mark", None) or getattr(base, "mark", None))  # type: ignore[arg-type]
+    out = LocatedList(getattr(change, "mark", None) or getattr(base, "mark", None) or Mark("<rulebook>", 0, 0))
     positions: dict[str, int] = {}
     for index, item in enumerate(base):
         positions[item["id"]] = len(out)
         out.append(_copy(item))
-        out.item_marks.append(base.item_marks[index] if isinstance(base, LocatedList) else None)
+        out.item_marks.append(base.item_marks[index] if isinstance(base, LocatedList) else out.mark)
     for index, item in enumerate(change):
-        mark = change.item_marks[index] if isinstance(change, LocatedList) else None
+        mark = change.item_marks[index] if isinstance(change, LocatedList) else out.mark
         if item["id"] in positions:
             at = positions[item["id"]]
             out[at] = _merge_item(out[at], item, nested)
@@ -118,7 +117,7 @@ def _merge_by_id(base: list[Any], change: list[Any], nested: Sequence[str]) -> L
 
 def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     """The document ``overlay`` describes on top of ``base`` (both already parsed)."""
-    merged = _copy(base)
+    merged: dict[str, Any] = _copy(base)
     for key, value in overlay.items():
         if key == "extends":
             continue

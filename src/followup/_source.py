@@ -200,7 +200,9 @@ def locate(root: Any, path: Iterable[str | int], *, key: bool = False) -> Mark |
             if step < len(node.item_marks):
                 best = node.item_marks[step]
             node = node[step]
-        elif (isinstance(node, dict) and step in node) or (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
+        elif isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             node = node[step]
         else:
             break

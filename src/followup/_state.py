@@ -23,7 +23,8 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
     With ``tz`` given, a plain date is also accepted and means the start of that day
     in ``tz``. Raises :class:`ValueError` with a message meant for a person.
     """
-    from pendulum.parsing import ParserError, parse_iso8601
+    from pendulum.parsing import parse_iso8601
+    from pendulum.parsing.exceptions import ParserError
 
     value = text.strip()
     named_zone: dt.tzinfo | None = None
@@ -105,6 +106,7 @@ class _Reader:
         return State(candidate=candidate, applications=tuple(applications), version=doc["version"], contacts=journal)
 
     def candidate(self, raw: Mapping[str, Any], steps: list[str | int]) -> Candidate:
+        tz: dt.tzinfo
         try:
             tz = zone(raw["timezone"])
         except LookupError:

@@ -23,7 +23,7 @@ def suggest(word: str, choices: Any) -> str:
 
 
 def _where(path: Any) -> str:
-    parts = []
+    parts: list[str] = []
     for step in path:
         parts.append(f"[{step}]" if isinstance(step, int) else f".{step}" if parts else str(step))
     return "".join(parts) or "the document"
@@ -40,7 +40,7 @@ def _message(error: ValidationError) -> tuple[str, bool]:
     """The message for one error, and whether it points at a key rather than a value."""
     validator = error.validator
     instance = error.instance
-    schema = error.schema
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     where = _where(error.absolute_path)
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = set(schema.get("properties", {}))
@@ -75,7 +75,7 @@ def schema_problems(document: Any, schema: dict[str, Any], path: str) -> list[Pr
         for error in _leaves(top):
             message, on_key = _message(error)
             steps = list(error.absolute_path)
-            if on_key and isinstance(error.instance, dict):
+            if on_key and isinstance(error.instance, dict) and isinstance(error.schema, dict):
                 known = error.schema.get("properties", {})
                 patterns = error.schema.get("patternProperties", {})
                 extra = [k for k in error.instance if k not in known and not any(re.match(p, k) for p in patterns)]
