@@ -191,6 +191,8 @@ def compile_document(document: Any, vocabulary: Vocabulary, sources: tuple[str, 
         cap = compiler.cap(spec, ["caps", index])
         if cap is not None:
             caps[cap.id] = cap
+        else:
+            disabled.add(spec["id"])  # already reported; do not report every rule naming it
     compiler.disabled_caps = frozenset(disabled)
     rules: list[CompiledRule] = []
     seen_rules: set[str] = set()
