@@ -158,7 +158,9 @@ def schema(which: str) -> None:
 
 
 #: modules whose ``register(group)`` adds more commands, in order
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "followup._cli_authoring",
+)
 
 
 def _add_commands(group: click.Group) -> None:
