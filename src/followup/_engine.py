@@ -109,18 +109,11 @@ class Engine:
         if now.tzinfo is None or now.utcoffset() is None:
             raise InvalidInput.single("now", f"{now.isoformat()} has no time zone; pass an aware datetime")
         world = StateView(state, now)
-        wake: list[dt.datetime] = []
         drafts: dict[str, _Draft] = {}
-        if world.journal.next_log_entry_at is not None:
-            wake.append(world.journal.next_log_entry_at)
+        wake: list[dt.datetime] = world.coming_changes()
         for rule in self._candidate_rules:
             self._consider(rule, world, None, drafts)
         for view in world.applications:
-            if view.next_log_entry_at is not None:
-                wake.append(view.next_log_entry_at)
-            for interview in view.application.interviews:
-                if interview.ended_at is not None and interview.ended_at > now:
-                    wake.append(interview.ended_at)
             for rule in self._application_rules:
                 self._consider(rule, world, view, drafts)
         self._settle(world, drafts.values(), wake)

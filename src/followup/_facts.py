@@ -52,6 +52,25 @@ class StateView:
         self._active: int | None = None
         self._activity: dt.datetime | bool | None = False
 
+    def coming_changes(self) -> list[dt.datetime]:
+        """Instants after now at which some fact will change without new input.
+
+        Log entries, interview ends, applications, status changes and offers
+        dated in the future count as not having happened until their time comes.
+        """
+        now = self.now
+        times = [] if self.journal.next_log_entry_at is None else [self.journal.next_log_entry_at]
+        for view in self.applications:
+            application = view.application
+            if view.next_log_entry_at is not None:
+                times.append(view.next_log_entry_at)
+            moments = [application.applied_at, application.status_changed_at]
+            if application.offer is not None:
+                moments.append(application.offer.received_at)
+            moments.extend(i.ended_at for i in application.interviews)
+            times.extend(t for t in moments if t is not None and t > now)
+        return times
+
     @property
     def active_applications(self) -> int:
         if self._active is None:
@@ -141,8 +160,8 @@ class ApplicationView(LogView):
 
     @property
     def next_interview_starts_at(self) -> dt.datetime | None:
-        now = self.state.now
-        upcoming = [i.starts_at for i in self.application.interviews if not self.has_ended(i) and i.starts_at >= now]
+        """When the first interview that has not ended by now starts (or started)."""
+        upcoming = [i.starts_at for i in self.application.interviews if not self.has_ended(i)]
         return min(upcoming) if upcoming else None
 
     def has_ended(self, interview: Interview) -> bool:
