@@ -456,9 +456,10 @@ class _Known:
 
     def __init__(self, state: State, rulebook: Rulebook) -> None:
         self.names: dict[str, tuple[str, set[str]]] = {
-            "rule": ("rule", {r.id for r in rulebook.rules}),
-            "kind": ("kind", set(rulebook.kinds)),
-            "cap": ("cap", set(rulebook.caps)),
+            # disabled rules and caps count: a test may show that they are gone
+            "rule": ("rule", {r.id for r in rulebook.rules} | _ids(rulebook.document.get("rules"), "id")),
+            "kind": ("kind", set(rulebook.kinds) | _ids(rulebook.document.get("rules"), "kind")),
+            "cap": ("cap", set(rulebook.caps) | _ids(rulebook.document.get("caps"), "id")),
             "application": ("application", {a.id for a in state.applications}),
             "interview": ("interview", {i.id for a in state.applications for i in a.interviews}),
             "recipient": (
@@ -467,6 +468,10 @@ class _Known:
                 | {r.id for r in state.candidate.references},
             ),
         }
+
+
+def _ids(items: Any, name: str) -> set[str]:
+    return {str(item[name]) for item in items or () if isinstance(item, dict) and name in item}
 
 
 def _expectations(
@@ -545,8 +550,11 @@ def _shown_actual(name: str, action: Action, tz: dt.tzinfo) -> str:
     return str(value)
 
 
-def _diff(expectation: Expectation, actions: Sequence[Action], tz: dt.tzinfo) -> list[str]:
-    """Lines showing an unmet expectation against the closest action there is."""
+def _diff(expectation: Expectation, actions: Sequence[Action], tz: dt.tzinfo, compared: set[str]) -> list[str]:
+    """Lines showing an unmet expectation against the closest action there is.
+
+    The key of that action goes into ``compared`` so it is not listed again as unexpected.
+    """
     where = f"line {expectation.mark.line}" if expectation.mark.line else "expectation"
     lines = [f"missing ({where}): {expectation.describe()}"]
     if not actions:
@@ -558,6 +566,7 @@ def _diff(expectation: Expectation, actions: Sequence[Action], tz: dt.tzinfo) ->
         return (("rule" in wrong) + ("key" in wrong), len(wrong), action.key)
 
     closest = min(actions, key=distance)
+    compared.add(closest.key)
     lines.append(f"  closest: {closest.key}")
     for name in expectation.mismatches(closest, tz):
         expected = _shown_expected(expectation.fields[name])
@@ -579,16 +588,17 @@ def compare(agenda: Agenda, check: Check, tz: dt.tzinfo) -> list[str]:
     pairs = _pair(check.expect, actions, tz)
     used = set(pairs.values())
     left = [a for j, a in enumerate(actions) if j not in used]
+    compared: set[str] = set()
     for index, expectation in enumerate(check.expect):
         if index in pairs:
             continue
         named = expectation.fields.get("rule")
         pool = [a for a in left if named is None or a.rule == named] or left
-        failures.extend(_diff(expectation, pool, tz))
+        failures.extend(_diff(expectation, pool, tz, compared))
     if check.exhaustive:
         rules = {e.fields["rule"] for e in check.expect if "rule" in e.fields}
         for action in left:
-            if action.rule in rules:
+            if action.rule in rules and action.key not in compared:
                 failures.append(f"unexpected: {_action_line(action, tz)}  ({action.reason})")
     for expectation in check.absent:
         for action in actions:
@@ -615,8 +625,22 @@ def run_test(test: RuleTest) -> list[CheckResult]:
     return [run_check(test, check) for check in test.checks]
 
 
+def _is_fixture(path: Path) -> bool:
+    """A rulebook or state that tests point to, kept beside them: not a test itself."""
+    try:
+        document = load_document(path)
+    except InvalidInput:
+        return False  # reported when it is loaded as a test
+    if not isinstance(document, dict) or "tests" in document:
+        return False
+    return "candidate" in document or bool({"rules", "caps", "extends"} & set(document))
+
+
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     """The rule-test files among ``paths``: files as given, directories searched for *.yaml, *.yml, *.json.
+
+    In a directory, rulebooks and states (files with ``rules``/``caps``/``extends`` or
+    ``candidate`` and no ``tests``) are the fixtures tests point to and are skipped.
 
     :raises InvalidInput: for a path that does not exist, or a directory with no test files.
     """
@@ -624,7 +648,11 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json"))
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix in (".yaml", ".yml", ".json") and not _is_fixture(p)
+            )
             if not files:
                 raise InvalidInput.single(str(raw), "directory holds no rule-test files (*.yaml, *.yml, *.json)")
             found.extend(files)
