@@ -34,7 +34,12 @@ log = logging.getLogger("followup.plugins")
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
 #: built-in plugins, registered with the same call as third-party ones
-DEFAULT_PLUGINS: tuple[str, ...] = ("followup.builtins.vocabulary",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "followup.builtins.vocabulary",
+    "followup.messages",
+    "followup.builtins.checks",
+    "followup.channels",
+)
 
 
 class PluginLoadError(FollowupError):
