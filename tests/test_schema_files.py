@@ -1,0 +1,42 @@
+"""The schema files shipped for editors match what `followup schema` prints."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+from jsonschema import Draft202012Validator
+
+from followup._schema_rules import rules_schema
+from followup._schema_state import STATE_SCHEMA
+from followup.plugins import build_plugin_manager, collect_vocabulary
+
+
+def test_shipped_schemas_are_current() -> None:
+    # Built from the built-in plugins only, whatever else is installed.
+    vocabulary = collect_vocabulary(build_plugin_manager(entry_points=False))
+    shipped_rules = json.loads((ROOT / "docs/schemas/rules.schema.json").read_text())
+    shipped_state = json.loads((ROOT / "docs/schemas/state.schema.json").read_text())
+    assert shipped_rules == json.loads(json.dumps(rules_schema(vocabulary))), "run: followup schema rules > docs/schemas/rules.schema.json"
+    assert shipped_state == json.loads(json.dumps(STATE_SCHEMA)), "run: followup schema state > docs/schemas/state.schema.json"
+
+
+def test_schemas_are_valid_and_describe_every_field() -> None:
+    for name in ("rules", "state"):
+        schema = json.loads((ROOT / f"docs/schemas/{name}.schema.json").read_text())
+        Draft202012Validator.check_schema(schema)
+        missing: list[str] = []
+
+        def walk(node: object, where: str) -> None:
+            if isinstance(node, dict):
+                for key, value in node.get("properties", {}).items():
+                    if isinstance(value, dict) and "description" not in value and "$ref" not in value:
+                        missing.append(f"{where}.{key}")
+                for key, value in node.items():
+                    walk(value, f"{where}.{key}" if key not in ("properties", "items", "$defs") else where)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item, where)
+
+        walk(schema, name)
+        assert not missing, missing
