@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+
 import click
 
 from ._errors import InvalidInput
@@ -53,8 +54,83 @@ def test_command(paths: tuple[str, ...], verbose: bool, show_schema: bool) -> No
         raise click.exceptions.Exit(1)
 
 
+@click.command("simulate")
+@click.argument("state", type=click.Path(dir_okay=False))
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A rulebook; repeat to stack overlays. Default: the packaged default rulebook.",
+)
+@click.option("--from", "start", required=True, metavar="DATE", help="Where to start: a date (its start in the candidate's zone) or an ISO 8601 datetime with offset.")
+@click.option("--until", "until", required=True, metavar="DATE", help="Where to stop (included), in the same forms as --from.")
+@click.option("--assume-done", is_flag=True, help="Pretend every due action is carried out on time and log its contact, so caps and patience play out.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
+@click.option("--max-steps", type=int, default=None, help="Give up after this many evaluations (default 10000).")
+def simulate_command(
+    state: str,
+    rules: tuple[str, ...],
+    start: str,
+    until: str,
+    assume_done: bool,
+    fmt: str,
+    output: str | None,
+    max_steps: int | None,
+) -> None:
+    """Walk STATE forward from --from to --until, change by change, and show the timeline.
+
+    Each row is an action that was scheduled, opened, went overdue, was held back by a
+    cap (named), was done, or was dropped. The walk jumps from one change to the next,
+    so long periods stay fast.
+    """
+    from ._engine import Engine
+    from ._rulebook import load_rulebooks
+    from ._state import load_state
+    from .simulate import DEFAULT_MAX_STEPS, print_table, render_html, simulate
+
+    loaded = load_state(state)
+    tz = loaded.candidate.calendar.tz
+    begin = _instant("--from", start, tz)
+    end = _instant("--until", until, tz)
+    engine = Engine(load_rulebooks(list(rules)))
+    timeline = simulate(
+        engine, loaded, begin, end, assume_done=assume_done, max_steps=max_steps or DEFAULT_MAX_STEPS
+    )
+    if fmt == "json":
+        text = json.dumps(timeline.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = render_html(timeline)
+    else:
+        import io
+
+        from rich.console import Console
+
+        if output is None:
+            print_table(timeline)
+            return
+        buffer = io.StringIO()
+        print_table(timeline, Console(file=buffer, width=160, color_system=None))
+        text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_output(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def _write_output(path: str, text: str) -> None:
+    from pathlib import Path
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput.single(path, f"cannot be written: {exc.strerror}") from None
+
+
 def register(group: click.Group) -> None:
     """Add the authoring and journal commands to ``group``."""
-    for command in (test_command,):
+    for command in (test_command, simulate_command):
         group.add_command(command)
 
