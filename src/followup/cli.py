@@ -160,6 +160,7 @@ def schema(which: str) -> None:
 #: modules whose ``register(group)`` adds more commands, in order
 COMMAND_MODULES: tuple[str, ...] = (
     "followup._cli_authoring",
+    "followup._cli_channels",
 )
 
 

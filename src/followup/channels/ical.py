@@ -9,7 +9,8 @@ Each action becomes one ``VEVENT``:
   replaces its event instead of adding a second one: the channel is idempotent,
   and calendar programs that subscribe to the file see updates, not duplicates;
 * it occupies the half hour before the action is due (never starting before the
-  window opens), in the candidate's time zone, with the zone's ``VTIMEZONE``;
+  window opens), in the candidate's time zone, with the zone's ``VTIMEZONE``; an
+  action already past due gets the next quarter hour after the stamp instead;
 * a ``VALARM`` fires ``alarm_minutes`` before it, and a second one when the
   window opens if that is earlier;
 * ``SUMMARY`` and ``DESCRIPTION`` are the rendered task text and the reason.
@@ -60,6 +61,10 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     start = max(end - _SLOT, action.opens_at.astimezone(tz))
     if start >= end:
         start = end - _SLOT
+    if end <= stamp:
+        # overdue: the next quarter hour, so the task shows up where it can still be done
+        start = _next_quarter(stamp.astimezone(tz))
+        end = start + _SLOT
     event = Event()
     event.add("uid", uid_for(message))
     event.add("dtstamp", stamp.astimezone(dt.UTC))
@@ -81,13 +86,18 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     reminder.add("trigger", dt.timedelta(minutes=-alarm_minutes))
     event.add_component(reminder)
     opens = action.opens_at.astimezone(tz)
-    if opens < start - dt.timedelta(minutes=alarm_minutes):
+    if stamp < opens < start - dt.timedelta(minutes=alarm_minutes):
         window = Alarm()
         window.add("action", "DISPLAY")
         window.add("description", f"Now possible: {message.subject}")
-        window.add("trigger", opens.astimezone(dt.UTC))
+        window.add("trigger", opens.astimezone(dt.UTC), parameters={"VALUE": "DATE-TIME"})
         event.add_component(window)
     return event
+
+
+def _next_quarter(moment: dt.datetime) -> dt.datetime:
+    floor = moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    return floor if floor == moment else floor + dt.timedelta(minutes=15)
 
 
 def new_calendar(timezone: str) -> Any:
@@ -109,8 +119,21 @@ def agenda_calendar(
     calendar = new_calendar(timezone)
     for message in messages:
         calendar.add_component(event_for(message, stamp=stamp, alarm_minutes=alarm_minutes))
-    calendar.add_missing_timezones()
+    _add_zones(calendar)
     return bytes(calendar.to_ical())
+
+
+def _add_zones(calendar: Any) -> None:
+    """Add a ``VTIMEZONE`` for every zone used, covering a year either side of the events."""
+    starts = [c.decoded("dtstart") for c in calendar.walk("VEVENT") if c.get("dtstart") is not None]
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in starts]
+    if not days:
+        return
+    first, last = min(days), max(days)
+    calendar.add_missing_timezones(
+        first_date=first.replace(month=1, day=1) - dt.timedelta(days=366),
+        last_date=last.replace(month=1, day=1) + dt.timedelta(days=2 * 366),
+    )
 
 
 @dataclass(frozen=True)
@@ -146,7 +169,7 @@ class CalendarChannel:
                 calendar.add_component(
                     event_for(message, stamp=dt.datetime.now(dt.UTC), alarm_minutes=self.alarm_minutes)
                 )
-                calendar.add_missing_timezones()
+                _add_zones(calendar)
                 data = bytes(calendar.to_ical())
                 Calendar.from_ical(data)  # what we write must parse back
                 temporary = self.file.with_name(f".{self.file.name}.tmp")

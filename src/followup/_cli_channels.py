@@ -1,0 +1,230 @@
+"""Commands about delivery: ``followup channels``, ``followup preview``, ``followup calendar``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._errors import InvalidInput
+
+if TYPE_CHECKING:
+    from ._config import Config
+    from ._delivery import ChannelSpec
+
+__all__ = ["channel_specs", "register"]
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="The configuration file (TOML). Default: $FOLLOWUP_CONFIG, else config.toml in the user config folder.",
+)
+
+
+def channel_specs() -> list[ChannelSpec]:
+    """Every channel the installed plugins register, in name order; duplicates are an error naming both plugins."""
+    from ._delivery import ChannelSpec
+    from .plugins import PluginLoadError, get_plugin_manager
+
+    pm = get_plugin_manager()
+    found: dict[str, ChannelSpec] = {}
+    problems: list[str] = []
+    for impl in reversed(pm.hook.followup_register_channels.get_hookimpls()):
+
+        def register(spec: Any, plugin: str = impl.plugin_name) -> None:
+            if not isinstance(spec, ChannelSpec):
+                problems.append(f"plugin {plugin!r} registered {spec!r}, which is not a followup ChannelSpec")
+                return
+            if spec.name in found:
+                problems.append(
+                    f"channel {spec.name!r} is registered by both {found[spec.name].plugin!r} and {plugin!r}"
+                )
+                return
+            from dataclasses import replace
+
+            found[spec.name] = replace(spec, plugin=plugin)
+
+        impl.function(register=register)
+    if problems:
+        raise PluginLoadError("; ".join(problems))
+    return [found[name] for name in sorted(found)]
+
+
+def _config(path: str | None) -> Config:
+    from ._config import load_config
+
+    return load_config(path)
+
+
+def _evaluate(state: str, rules: tuple[str, ...], now: str | None) -> tuple[Any, Any, Any]:
+    from ._engine import Engine
+    from ._state import load_state
+    from .cli import load_rules, parse_now
+
+    loaded = load_state(state)
+    moment = parse_now(now, loaded.candidate.calendar.tz)
+    return loaded, Engine(load_rules(rules)).evaluate(loaded, moment), moment
+
+
+def register(group: click.Group) -> None:
+    """Add ``channels``, ``preview`` and ``calendar`` to the ``followup`` command."""
+    from .cli import now_option, rules_option
+
+    @group.command()
+    @config_option
+    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+    def channels(config_file: str | None, fmt: str) -> None:
+        """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
+        config = _config(config_file)
+        rows: list[dict[str, Any]] = []
+        for spec in channel_specs():
+            settings = config.channel_settings(spec.name)
+            rows.append(
+                {
+                    "name": spec.name,
+                    "plugin": spec.plugin,
+                    "media": sorted(spec.media),
+                    "idempotent": spec.idempotent,
+                    "configured": bool(spec.is_configured(settings)),
+                    "description": spec.description,
+                }
+            )
+        routes = {medium: config.route(medium) for medium in ("email", "postal", "fax", "phone", "reminder")}
+        if fmt == "json":
+            document = {"config": config.where, "channels": rows, "routes": routes}
+            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        table = Table(title=f"followup channels (configuration: {config.where})")
+        for column in ("channel", "media", "idempotent", "configured", "plugin", "what"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(
+                row["name"],
+                ", ".join(row["media"]),
+                "yes" if row["idempotent"] else "no",
+                "yes" if row["configured"] else "[red]no[/]",
+                row["plugin"],
+                row["description"],
+            )
+        console.print(table)
+        known = {row["name"] for row in rows}
+        for medium, name in routes.items():
+            missing = "" if name in known else "  [red](no such channel installed)[/]"
+            console.print(f"{medium} → {name}{missing}")
+
+    @group.command()
+    @click.argument("state", type=click.Path(dir_okay=False))
+    @click.argument("key")
+    @rules_option
+    @now_option
+    @config_option
+    @click.option("--html", "show_html", is_flag=True, help="Print the letter (HTML) of a postal or fax message.")
+    def preview(
+        state: str, key: str, rules: tuple[str, ...], now: str | None, config_file: str | None, show_html: bool
+    ) -> None:
+        """Render the message of action KEY without sending it, and run the message checks.
+
+        Exits with status 1 when a check blocks the message (the reasons go to
+        standard error).
+        """
+        from .messages import build_context
+        from .plugins import get_plugin_manager
+
+        config = _config(config_file)
+        loaded, agenda, moment = _evaluate(state, rules, now)
+        action = agenda.get(key)
+        if action is None:
+            close = sorted(a.key for a in agenda if key.split(":")[0] in a.key)[:5]
+            hint = (
+                f"; actions of that rule: {', '.join(close)}" if close else "; `followup agenda --all` lists the keys"
+            )
+            raise InvalidInput.single(state, f"no action with key {key!r}{hint}")
+        context = build_context(loaded, action, config.as_context(), now=moment)
+        pm = get_plugin_manager()
+        message = pm.hook.followup_render_message(action=action, context=context)
+        if message is None:
+            raise InvalidInput.single(key, f"no installed renderer writes messages of kind {action.kind!r}")
+        recipient = message.recipient
+        to = ""
+        if recipient is not None:
+            detail = {"email": recipient.email, "postal": recipient.postal_address, "fax": recipient.fax}.get(
+                message.medium
+            )
+            to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
+        click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
+        click.echo(f"Medium:  {message.medium} → channel {config.route(message.medium)}")
+        if to:
+            click.echo(f"To:      {to.replace(chr(10), ', ')}")
+        click.echo(f"Subject: {message.subject}")
+        click.echo("")
+        click.echo(message.html if show_html and message.html else message.body, nl=False)
+        blocks = [
+            block
+            for result in pm.hook.followup_check_message(message=message, context=context) or []
+            for block in result or []
+        ]
+        if blocks:
+            for block in blocks:
+                click.echo(f"blocked by {block.check}: {block.reason}", err=True)
+            sys.exit(1)
+
+    @group.command()
+    @click.argument("state", type=click.Path(dir_okay=False))
+    @rules_option
+    @now_option
+    @config_option
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        default="-",
+        show_default=True,
+        help="Where to write the iCalendar file ('-' for standard output).",
+    )
+    @click.option("--include-done", is_flag=True, help="Also add tasks already done.")
+    def calendar(
+        state: str, rules: tuple[str, ...], now: str | None, config_file: str | None, output: str, include_done: bool
+    ) -> None:
+        """Write the tasks you must do yourself (calls, reminders) as an iCalendar file.
+
+        One event per action, in the candidate's time zone, with a stable UID, so
+        importing the file again updates events instead of duplicating them.
+        """
+        from .channels.ical import agenda_calendar
+        from .messages import build_context, render_message
+
+        config = _config(config_file)
+        loaded, agenda, moment = _evaluate(state, rules, now)
+        statuses = {"due", "overdue", "upcoming", "suppressed"} | ({"done"} if include_done else set())
+        messages = []
+        for action in agenda:
+            if action.status not in statuses:
+                continue
+            context = build_context(loaded, action, config.as_context(), now=moment)
+            if context["medium"] not in ("phone", "reminder"):
+                continue
+            messages.append(render_message(context))
+        settings = config.channel_settings("calendar")
+        data = agenda_calendar(
+            messages,
+            timezone=loaded.candidate.timezone,
+            stamp=moment,
+            alarm_minutes=int(settings.get("alarm_minutes", 15)),
+        )
+        if output == "-":
+            click.echo(data.decode("utf-8"), nl=False)
+            return
+        from pathlib import Path
+
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise InvalidInput.single(output, f"cannot write the calendar: {exc.strerror or exc}") from None
+        click.echo(f"{output}: {len(messages)} event{'s' if len(messages) != 1 else ''}", err=True)
