@@ -123,6 +123,9 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
         raise InvalidInput.single("KEY", f"{key!r} names no rule {rule_id!r}{suggest(rule_id, known)}; rules: {', '.join(known)}")
     agenda = engine.evaluate(state, now)
     action = agenda.get(key)
+    if action is None and rule.repeats:
+        # A key without its occurrence means the current occurrence.
+        action = next((a for a in agenda if a.key.startswith(key + ":")), None)
     world = StateView(state, now)
     match: Scope | None = None
     views = [None] if rule.for_each == "candidate" else world.applications
@@ -142,7 +145,7 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
         )
     explainer = _Explainer(engine, rule)
     lines = [
-        f"{key}",
+        action.key if action is not None else key,
         f"rule {rule.id}: kind {rule.kind}, for each {rule.for_each}, priority {rule.priority}",
     ]
     if rule.description:
