@@ -39,6 +39,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "followup.messages",
     "followup.builtins.checks",
     "followup.channels",
+    "followup.builtins.stores",
 )
 
 

@@ -1,0 +1,3 @@
+"""Storage backends: :mod:`~followup.stores.memory`, :mod:`~followup.stores.sqlite`,
+and :mod:`~followup.stores.sql`, the shared SQL implementation that the SQLite store
+and the ``followup-postgresql`` plugin build on."""
