@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -129,8 +130,154 @@ def _write_output(path: str, text: str) -> None:
         raise InvalidInput.single(path, f"cannot be written: {exc.strerror}") from None
 
 
+# ---------------------------------------------------------------------------
+# Everyday journal commands
+# ---------------------------------------------------------------------------
+
+_state_option = click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    envvar="FOLLOWUP_STATE",
+    help="Write to this state file (YAML or JSON) [env FOLLOWUP_STATE]. Without it, to the store.",
+)
+_store_option = click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="Write to this store (sqlite:///PATH, postgresql://…) [env FOLLOWUP_STORE; default: the store `followup init` made].",
+)
+_rules_option = click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="The rulebook(s) the keys come from; repeat to stack overlays. Default: the packaged default rulebook.",
+)
+_at_option = click.option(
+    "--at",
+    "at",
+    metavar="WHEN",
+    help="When it happened: ISO 8601 with offset, or a date (its start in the candidate's zone). Default: now.",
+)
+
+
+class _Opened:
+    """The journal a command writes to, and how to name it and close it."""
+
+    def __init__(self, state_path: str | None, store_url: str | None) -> None:
+        from .journal import Journal, StateFile, StoreJournal
+
+        self.store: Any = None
+        self.journal: Journal
+        if state_path is not None and store_url is not None:
+            raise click.UsageError("give --state FILE or --store URL, not both")
+        if state_path is not None:
+            self.journal = StateFile(state_path)
+            self.where = state_path
+        else:
+            from ._store import open_store
+
+            self.store = open_store(store_url, create=False)
+            self.journal = StoreJournal(self.store)
+            self.where = self.store.url
+
+    def __enter__(self) -> _Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _say(entry: Any, where: str, tz: dt.tzinfo) -> None:
+    from ._caps import _format_local
+
+    contact = entry.contact
+    what = contact.kind.replace("_", " ")
+    if contact.to:
+        what += f" to {contact.to}"
+    subject = f" for {contact.action}" if contact.action else f" for {entry.application}"
+    until = f" until {_format_local(contact.until, tz)}" if contact.until else ""
+    click.echo(f"logged {what}{subject}{until} at {_format_local(contact.at, tz)} in {where}")
+
+
+@click.command("done")
+@click.argument("key")
+@_state_option
+@_store_option
+@_rules_option
+@_at_option
+@click.option("--note", help="What was said or sent (kept with the entry).")
+def done_command(key: str, state_path: str | None, store_url: str | None, rules: tuple[str, ...], at: str | None, note: str | None) -> None:
+    """Log the contact that carries out the action KEY (see `followup agenda` for keys)."""
+    from ._engine import Engine
+    from ._rulebook import load_rulebooks
+    from .journal import mark_done
+
+    with _Opened(state_path, store_url) as opened:
+        tz = opened.journal.load().candidate.calendar.tz
+        entry = mark_done(opened.journal, Engine(load_rulebooks(list(rules))), key, at=_instant("--at", at, tz), note=note)
+        _say(entry, opened.where, tz)
+
+
+@click.command("snooze")
+@click.argument("key")
+@click.option("--until", "until", required=True, metavar="WHEN", help="When the action may come back: a date or an ISO 8601 datetime.")
+@_state_option
+@_store_option
+@_rules_option
+@_at_option
+def snooze_command(key: str, until: str, state_path: str | None, store_url: str | None, rules: tuple[str, ...], at: str | None) -> None:
+    """Put the action KEY off until --until; it shows as upcoming till then."""
+    from ._engine import Engine
+    from ._rulebook import load_rulebooks
+    from .journal import snooze
+
+    with _Opened(state_path, store_url) as opened:
+        tz = opened.journal.load().candidate.calendar.tz
+        moment = _instant("--at", at, tz)
+        entry = snooze(opened.journal, Engine(load_rulebooks(list(rules))), key, until=_instant("--until", until, tz), at=moment)
+        _say(entry, opened.where, tz)
+
+
+@click.command("dismiss")
+@click.argument("key")
+@click.option("--why", required=True, help="Why you decided against it; shown with the action in `followup agenda --all`.")
+@_state_option
+@_store_option
+@_rules_option
+@_at_option
+def dismiss_command(key: str, why: str, state_path: str | None, store_url: str | None, rules: tuple[str, ...], at: str | None) -> None:
+    """Decide against the action KEY; it is settled, with your reason."""
+    from ._engine import Engine
+    from ._rulebook import load_rulebooks
+    from .journal import dismiss
+
+    with _Opened(state_path, store_url) as opened:
+        tz = opened.journal.load().candidate.calendar.tz
+        entry = dismiss(opened.journal, Engine(load_rulebooks(list(rules))), key, why=why, at=_instant("--at", at, tz))
+        _say(entry, opened.where, tz)
+
+
+@click.command("retire")
+@click.argument("application")
+@_state_option
+@_store_option
+@_at_option
+@click.option("--note", help="Why (kept with the entry).")
+def retire_command(application: str, state_path: str | None, store_url: str | None, at: str | None, note: str | None) -> None:
+    """Stop every follow-up of APPLICATION from now (or --at) on."""
+    from .journal import retire
+
+    with _Opened(state_path, store_url) as opened:
+        tz = opened.journal.load().candidate.calendar.tz
+        entry = retire(opened.journal, application, at=_instant("--at", at, tz), note=note)
+        _say(entry, opened.where, tz)
+
+
 def register(group: click.Group) -> None:
     """Add the authoring and journal commands to ``group``."""
-    for command in (test_command, simulate_command):
+    for command in (test_command, simulate_command, done_command, snooze_command, dismiss_command, retire_command):
         group.add_command(command)
 

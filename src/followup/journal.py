@@ -1,0 +1,401 @@
+"""Recording what a person decided: done, snoozed, dismissed, retired.
+
+Each decision is one new entry in a contact log, never a change to an old one, so
+history is kept and the engine reads it back (see ``_engine._bookkeeping``):
+
+``done``
+    the contact that carries the action out: its kind, to its recipient, about its
+    interview, naming the action's key in ``action``. It counts against caps like any
+    contact of that kind.
+``snoozed``
+    ``action`` and ``until``: the action shows as upcoming until then.
+``dismissed``
+    ``action`` and ``note`` (why): the person decided against it; it shows as done,
+    with the reason, in ``followup agenda --all``.
+``retired``
+    in an application's log: every action of that application is settled.
+
+Entries for an application go into its ``contacts``; entries for candidate-wide
+actions (``keep-searching``) into the state's top-level ``contacts``.
+
+Two places can take them: a state file (:class:`StateFile`; the entry is inserted
+into the YAML text so comments and layout survive, then the file is replaced
+atomically) and a store (:class:`StoreJournal`, through ``Store.record_contact``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._agenda import Action
+from ._caps import _format_local
+from ._errors import InvalidInput
+from ._model import Contact, State
+from ._validation import suggest
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+    from ._store import Store
+
+__all__ = [
+    "Entry",
+    "Journal",
+    "StateFile",
+    "StoreJournal",
+    "dismiss",
+    "mark_done",
+    "resolve",
+    "retire",
+    "snooze",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One log entry to write: the contact, and whose log (``None``: the candidate's)."""
+
+    application: str | None
+    contact: Contact
+
+    def to_document(self) -> dict[str, Any]:
+        """The entry as it is written in a state document."""
+        contact = self.contact
+        fields: dict[str, Any] = {
+            "at": contact.at.isoformat(timespec="seconds"),
+            "kind": contact.kind,
+            "direction": contact.direction if contact.direction != "out" else None,
+            "to": contact.to,
+            "interview": contact.interview,
+            "channel": contact.channel,
+            "action": contact.action,
+            "until": contact.until.isoformat(timespec="seconds") if contact.until else None,
+            "note": contact.note,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+class Journal(Protocol):
+    """Somewhere entries can be written: a state file or a store."""
+
+    def load(self) -> State:
+        """The state as it stands, to check keys against."""
+        ...
+
+    def append(self, entry: Entry) -> None:
+        """Add ``entry`` to the right log, keeping everything already there."""
+        ...
+
+
+# ---------------------------------------------------------------------------
+# What to write
+# ---------------------------------------------------------------------------
+
+
+def resolve(engine: Engine, state: State, key: str, at: dt.datetime) -> Action:
+    """The action with ``key`` on the agenda at ``at``.
+
+    :raises InvalidInput: when no action has that key, naming the closest keys.
+    """
+    agenda = engine.evaluate(state, at)
+    action = agenda.get(key)
+    if action is not None:
+        return action
+    keys = [a.key for a in agenda]
+    rule = key.split(":", 1)[0]
+    same_rule = [k for k in keys if k.split(":", 1)[0] == rule]
+    open_keys = [a.key for a in agenda if a.status != "done"]
+    shown = same_rule or open_keys
+    tz = state.candidate.calendar.tz
+    listing = ", ".join(shown[:12]) + (" …" if len(shown) > 12 else "") if shown else "none"
+    what = f"keys of rule {rule!r}" if same_rule else "open keys"
+    raise InvalidInput.single(
+        "KEY",
+        f"no action has the key {key!r} at {_format_local(at, tz)}{suggest(key, keys)}; {what}: {listing} "
+        "(`followup agenda --all` lists every key)",
+    )
+
+
+def _refuse_settled(action: Action, verb: str, tz: dt.tzinfo) -> None:
+    if action.status == "done":
+        raise InvalidInput.single("KEY", f"{action.key} is settled already ({action.reason}); nothing to {verb}")
+
+
+def done_entry(action: Action, at: dt.datetime, note: str | None = None) -> Entry:
+    """The contact that carries ``action`` out at ``at``."""
+    contact = Contact(
+        at=at,
+        kind=action.kind,
+        to=action.recipient,
+        interview=action.interview,
+        channel=action.channel,
+        note=note,
+        action=action.key,
+    )
+    return Entry(action.application, contact)
+
+
+def mark_done(journal: Journal, engine: Engine, key: str, *, at: dt.datetime, note: str | None = None) -> Entry:
+    """Record that the action ``key`` was carried out at ``at``."""
+    state = journal.load()
+    action = resolve(engine, state, key, at)
+    _refuse_settled(action, "do", state.candidate.calendar.tz)
+    entry = done_entry(action, at, note)
+    journal.append(entry)
+    return entry
+
+
+def snooze(journal: Journal, engine: Engine, key: str, *, until: dt.datetime, at: dt.datetime) -> Entry:
+    """Put the action ``key`` off until ``until``; it shows as upcoming till then."""
+    state = journal.load()
+    tz = state.candidate.calendar.tz
+    if until <= at:
+        raise InvalidInput.single(
+            "--until", f"{_format_local(until, tz)} is not after {_format_local(at, tz)}; a snooze ends in the future"
+        )
+    action = resolve(engine, state, key, at)
+    _refuse_settled(action, "snooze", tz)
+    entry = Entry(action.application, Contact(at=at, kind="snoozed", action=action.key, until=until))
+    journal.append(entry)
+    return entry
+
+
+def dismiss(journal: Journal, engine: Engine, key: str, *, why: str, at: dt.datetime) -> Entry:
+    """Decide against the action ``key``, saying why; it is settled as dismissed."""
+    if not why.strip():
+        raise InvalidInput.single("--why", "say why the action is dismissed; the reason is shown with it")
+    state = journal.load()
+    action = resolve(engine, state, key, at)
+    _refuse_settled(action, "dismiss", state.candidate.calendar.tz)
+    entry = Entry(action.application, Contact(at=at, kind="dismissed", action=action.key, note=why.strip()))
+    journal.append(entry)
+    return entry
+
+
+def retire(journal: Journal, application: str, *, at: dt.datetime, note: str | None = None) -> Entry:
+    """Stop every follow-up of ``application`` from ``at`` on."""
+    state = journal.load()
+    found = state.application(application)
+    if found is None:
+        known = [a.id for a in state.applications]
+        raise InvalidInput.single(
+            "APPLICATION",
+            f"no application {application!r}{suggest(application, known)}; applications: {', '.join(known) or 'none'}",
+        )
+    tz = state.candidate.calendar.tz
+    retired = next((c for c in found.contacts if c.kind == "retired" and c.at <= at), None)
+    if retired is not None:
+        raise InvalidInput.single("APPLICATION", f"{application!r} was retired already on {_format_local(retired.at, tz)}")
+    entry = Entry(application, Contact(at=at, kind="retired", note=note))
+    journal.append(entry)
+    return entry
+
+
+# ---------------------------------------------------------------------------
+# Where to write: a state file
+# ---------------------------------------------------------------------------
+
+
+class StateFile:
+    """A YAML or JSON state file that entries are appended to.
+
+    YAML files are edited as text: the new entry is inserted as one flow-style line
+    at the end of the right ``contacts`` list (the list is added when missing), so
+    comments, key order and layout stay as they were. The result is parsed and
+    compared with the original plus the entry before anything is written, and it
+    replaces the file atomically (a temporary file in the same directory, then a
+    rename), keeping the file's permissions. JSON files are re-serialised with an
+    indent of two.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> State:
+        from ._state import load_state
+
+        return load_state(self.path)
+
+    def append(self, entry: Entry) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
+        if self.path.suffix.lower() == ".json":
+            new_text = _append_json(text, entry)
+        else:
+            new_text = _append_yaml(text, entry, str(self.path))
+        from ._source import parse_document
+        from ._state import state_from_document
+
+        state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+        _replace_atomically(self.path, new_text)
+
+
+def _target(document: Any, application: str | None, where: str) -> dict[str, Any]:
+    if application is None:
+        if not isinstance(document, dict):
+            raise InvalidInput.single(where, "a state document is a mapping")
+        return document
+    for item in document.get("applications") or []:
+        if isinstance(item, dict) and item.get("id") == application:
+            return item
+    raise InvalidInput.single(where, f"has no application {application!r}")
+
+
+def _append_json(text: str, entry: Entry) -> str:
+    document = json.loads(text)
+    target = _target(document, entry.application, "state")
+    target.setdefault("contacts", []).append(entry.to_document())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _flow(document: dict[str, Any]) -> str:
+    import yaml
+
+    text: str = yaml.safe_dump(document, default_flow_style=True, sort_keys=False, allow_unicode=True, width=1 << 30)
+    return text.strip()
+
+
+def _line_after(text: str, node: Any) -> int:
+    """The offset just past the end of the last line ``node`` occupies."""
+    end = node.end_mark
+    index: int = end.index
+    if end.column == 0 and index > 0:
+        return index  # the node ended with its line break
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _append_yaml(text: str, entry: Entry, where: str) -> str:
+    """``text`` with ``entry`` inserted into the right contacts list, layout kept."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise InvalidInput.single(where, f"not valid YAML: {exc}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
+    mapping = root
+    if entry.application is not None:
+        mapping = _application_node(root, entry.application, where)
+    item = _flow(entry.to_document())
+    contacts = next((value for key, value in mapping.value if getattr(key, "value", None) == "contacts"), None)
+    if isinstance(contacts, yaml.SequenceNode) and contacts.value and not contacts.flow_style:
+        indent = " " * contacts.start_mark.column
+        at = _line_after(text, contacts.value[-1])
+        prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+        new_text = text[:at] + f"{prefix}{indent}- {item}\n" + text[at:]
+    elif isinstance(contacts, yaml.SequenceNode) and contacts.flow_style:
+        if contacts.value:
+            at = contacts.value[-1].end_mark.index
+            new_text = text[:at] + f", {item}" + text[at:]
+        else:
+            at = text.rindex("]", 0, contacts.end_mark.index)
+            new_text = text[:at] + item + text[at:]
+    elif contacts is None and mapping.flow_style:
+        at = text.rindex("}", 0, mapping.end_mark.index)
+        new_text = text[:at] + f", contacts: [{item}]" + text[at:]
+    elif contacts is None:
+        indent = " " * mapping.start_mark.column
+        at = _line_after(text, mapping.value[-1][1])
+        prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+        new_text = text[:at] + f"{prefix}{indent}contacts:\n{indent}  - {item}\n" + text[at:]
+    else:
+        raise InvalidInput.single(
+            where,
+            f"line {contacts.start_mark.line + 1}: 'contacts' is not a list; write 'contacts: []' or a list of entries",
+        )
+    _check_only_appended(text, new_text, entry, where)
+    return new_text
+
+
+def _application_node(root: Any, application: str, where: str) -> Any:
+    import yaml
+
+    applications = next((value for key, value in root.value if getattr(key, "value", None) == "applications"), None)
+    if isinstance(applications, yaml.SequenceNode):
+        for item in applications.value:
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            for key, value in item.value:
+                if getattr(key, "value", None) == "id" and getattr(value, "value", None) == application:
+                    return item
+    raise InvalidInput.single(where, f"has no application {application!r}")
+
+
+def _check_only_appended(old: str, new: str, entry: Entry, where: str) -> None:
+    """Refuse to write unless ``new`` is exactly ``old`` plus the entry (a safety net)."""
+    import yaml
+
+    before = yaml.safe_load(old)
+    after = yaml.safe_load(new)
+    expected = copy.deepcopy(before)
+    target = _target(expected, entry.application, where)
+    written = _target(after, entry.application, where).get("contacts") or []
+    if target.get("contacts") is None:
+        target["contacts"] = []
+    target["contacts"].append(written[-1] if written else None)
+    if after != expected or not written or _plain(written[-1]) != entry.to_document():
+        raise InvalidInput.single(
+            where,
+            "the entry could not be added without disturbing the file's layout; nothing was written "
+            "(add an empty 'contacts: []' to the application and try again)",
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return value
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    directory = path.resolve().parent
+    try:
+        mode = path.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise InvalidInput.single(str(path), f"cannot be written: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------------------
+# Where to write: a store
+# ---------------------------------------------------------------------------
+
+
+class StoreJournal:
+    """A store (SQLite, PostgreSQL, memory) whose contact log takes the entries."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load(self) -> State:
+        return self.store.load_state()
+
+    def append(self, entry: Entry) -> None:
+        from ._store import JOURNAL
+
+        with self.store.locked(entry.application if entry.application is not None else JOURNAL):
+            self.store.record_contact(entry.application, entry.contact)
