@@ -88,8 +88,11 @@ class Renderer:
         try:
             template = self.env.get_template(name)
             block_context = template.new_context(values)
-            subject = _block(template, block_context, "subject").strip()
-            body = _tidy(_block(template, block_context, "body"))
+            # Render the whole template once: this runs ``{% extends %}`` and fills
+            # ``blocks`` with the most derived version of each block.
+            "".join(template.root_render_func(block_context))
+            subject = _block(block_context, "subject").strip()
+            body = _tidy(_block(block_context, "body"))
         except jinja2.TemplateNotFound:
             where = f" or in {self.template_dir}" if self.template_dir else ""
             raise DeliveryError(
@@ -157,11 +160,11 @@ def get_renderer(template_dir: Path | None = None) -> Renderer:
     return renderer
 
 
-def _block(template: jinja2.Template, context: Any, name: str) -> str:
-    render = template.blocks.get(name)
-    if render is None:
+def _block(context: Any, name: str) -> str:
+    stack = context.blocks.get(name)
+    if not stack:
         raise jinja2.TemplateRuntimeError(f"the template has no {{% block {name} %}}")
-    return "".join(render(context))
+    return "".join(stack[0](context))
 
 
 def _tidy(text: str) -> str:
