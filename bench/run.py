@@ -1,0 +1,587 @@
+"""Run every followup benchmark side by side and write docs/benchmarks.md and its plot.
+
+Usage (from the repository root, with ``pip install -e '.[bench]'``)::
+
+    python bench/run.py                 # everything; regenerates docs/benchmarks.md + .png
+    python bench/run.py --quick         # smaller sizes, fewer runs; prints, writes nothing
+    python bench/run.py --help
+
+All four implementations of the reference rules R1-R4 (followup, hand-written
+Python, business-rules, rule-engine) run on the same seeded workload in the same
+process, and the run stops with exit code 1 if their action sets differ.
+Throughput is applications per second, the median of several interleaved runs;
+every ratio is to hand-written Python measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import workload  # noqa: E402
+
+ActionKey = tuple[str, str, str, str]
+Evaluate = Callable[[Iterable[Any], dt.datetime], set[ActionKey]]
+
+REFERENCE_RULES = BENCH / "reference_rules.yaml"
+PENDING = ("due", "overdue")
+
+# Targets from the issue
+TARGET_RATIO = 0.5
+TARGET_COMPILE_MS = 50.0
+TARGET_TICK_GROWTH = 2.0
+TARGET_STREAM_MB = 500.0
+
+
+# ---------------------------------------------------------------------------
+# The four implementations
+# ---------------------------------------------------------------------------
+
+
+def followup_evaluator(rulebook: Any = None) -> Evaluate:
+    """The followup engine with ``rulebook`` (the reference rules by default) as an evaluate function."""
+    from followup import Engine, load_rulebook
+
+    engine = Engine(rulebook if rulebook is not None else load_rulebook(REFERENCE_RULES))
+
+    def evaluate(states: Iterable[Any], now: dt.datetime) -> set[ActionKey]:
+        actions: set[ActionKey] = set()
+        add = actions.add
+        for state in states:
+            for action in engine.evaluate(state, now).actions:
+                if action.status in PENDING:
+                    add((action.rule, action.application or "", action.interview or "", action.recipient or ""))
+        return actions
+
+    return evaluate
+
+
+def implementations() -> dict[str, Evaluate | str]:
+    """Name -> evaluate function, or the reason it cannot run (a peer not installed)."""
+    import handwritten
+
+    found: dict[str, Evaluate | str] = {"hand-written": handwritten.evaluate, "followup": followup_evaluator()}
+    try:
+        import peer_business_rules
+
+        found["business-rules"] = peer_business_rules.evaluate
+    except ImportError as exc:
+        found["business-rules"] = f"not installed ({exc}); pip install -e '.[bench]'"
+    try:
+        import peer_rule_engine
+
+        found["rule-engine"] = peer_rule_engine.evaluate
+    except ImportError as exc:
+        found["rule-engine"] = f"not installed ({exc}); pip install -e '.[bench]'"
+    return found
+
+
+def disagreements(results: dict[str, set[ActionKey]], reference: str = "hand-written") -> list[str]:
+    """What each implementation adds or misses compared with ``reference``; empty when all agree."""
+    lines = []
+    base = results[reference]
+    for name, found in results.items():
+        extra, missing = sorted(found - base), sorted(base - found)
+        if extra or missing:
+            lines.append(f"{name}: {len(extra)} actions {reference} does not have {extra[:5]}, misses {len(missing)} {missing[:5]}")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------
+
+
+def _seconds(function: Callable[[], Any]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def _peak_bytes(function: Callable[[], Any]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass
+class Report:
+    """Everything measured in one run; rendered into docs/benchmarks.md."""
+
+    machine: dict[str, str] = field(default_factory=dict)
+    apps: int = 0
+    runs: int = 0
+    load_seconds: float = 0.0
+    action_counts: dict[str, int] = field(default_factory=dict)
+    agree: bool = False
+    skipped: dict[str, str] = field(default_factory=dict)
+    throughput: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)
+    reference_compile_ms: float = 0.0
+    compile_ms: float = 0.0
+    compile_cold_ms: float = 0.0
+    default_throughput: float = 0.0
+    default_peak_mb: float = 0.0
+    default_statuses: dict[str, int] = field(default_factory=dict)
+    cli_ms: float = 0.0
+    python_ms: float = 0.0
+    cli_modules: int = 0
+    profile: list[str] = field(default_factory=list)
+    ticks: dict[str, dict[int, float]] = field(default_factory=dict)
+    tick_notes: list[str] = field(default_factory=list)
+    stream: dict[str, Any] = field(default_factory=dict)
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    import followup
+
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": f"{platform.system()} {platform.release()}",
+        "followup": f"{followup.__version__} (commit {commit})",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def reference_rules(report: Report, states: list[Any], runs: int) -> None:
+    """R1-R4 four ways: same actions, throughput, ratio to hand-written, peak memory."""
+    now = workload.NOW
+    engines = implementations()
+    runnable: dict[str, Evaluate] = {}
+    for name, value in engines.items():
+        if isinstance(value, str):
+            report.skipped[name] = value
+            print(f"  {name}: skipped, {value}")
+        else:
+            runnable[name] = value
+    results = {name: evaluate(states, now) for name, evaluate in runnable.items()}
+    problems = disagreements(results)
+    if problems:
+        print("The implementations disagree on the reference rules:", *problems, sep="\n  ", file=sys.stderr)
+        raise SystemExit(1)
+    report.agree = True
+    report.action_counts = dict(sorted(Counter(key[0] for key in results["hand-written"]).items()))
+    print(f"  all {len(runnable)} agree: {len(results['hand-written'])} actions {report.action_counts}")
+    timings: dict[str, list[float]] = {name: [] for name in runnable}
+    for round_number in range(runs):
+        for name, evaluate in runnable.items():
+            timings[name].append(_seconds(lambda evaluate=evaluate: evaluate(states, now)))
+        print(f"  run {round_number + 1}/{runs}: " + ", ".join(f"{n} {report.apps / t[-1]:,.0f}/s" for n, t in timings.items()))
+    for name, values in timings.items():
+        report.throughput[name] = report.apps / statistics.median(values)
+    for name, evaluate in runnable.items():
+        report.peak_mb[name] = _peak_bytes(lambda evaluate=evaluate: evaluate(states, now)) / 2**20
+
+
+def profile_followup(states: list[Any], top: int = 12) -> list[str]:
+    """Where the followup engine spends its time on R1-R4: the top functions by own time."""
+    import cProfile
+    import pstats
+
+    evaluate = followup_evaluator()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    evaluate(states, workload.NOW)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = sum(entry[2] for entry in stats.stats.values())  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
+    lines = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in rows:
+        where = filename.split("/src/", 1)[-1] if "/src/" in filename else Path(filename).name
+        lines.append(f"| `{function}` ({where}:{line}) | {calls:,} | {100 * own / total:.1f}% | {100 * cumulative / total:.1f}% |")
+    return lines
+
+
+def default_rulebook(report: Report, states: list[Any], runs: int) -> None:
+    """Compile time of the default rulebook, and its throughput on the workload."""
+    from followup import Engine, load_rulebook
+
+    compile_times = [_seconds(lambda: load_rulebook("default")) for _ in range(max(runs * 2, 10))]
+    report.compile_ms = statistics.median(compile_times) * 1000
+    report.reference_compile_ms = statistics.median(
+        _seconds(lambda: load_rulebook(REFERENCE_RULES)) for _ in range(max(runs * 2, 10))
+    ) * 1000
+    cold = []
+    for _ in range(3):
+        code = (
+            "import time; from followup.plugins import get_vocabulary; get_vocabulary();"
+            "from followup import load_rulebook; t = time.perf_counter(); load_rulebook('default');"
+            "print(time.perf_counter() - t)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        cold.append(float(out.strip()) * 1000)
+    report.compile_cold_ms = statistics.median(cold)
+    engine = Engine(load_rulebook("default"))
+    now = workload.NOW
+
+    def run() -> Counter[str]:
+        statuses: Counter[str] = Counter()
+        for state in states:
+            for action in engine.evaluate(state, now).actions:
+                statuses[action.status] += 1
+        return statuses
+
+    report.default_statuses = dict(run())
+    times = [_seconds(run) for _ in range(runs)]
+    report.default_throughput = report.apps / statistics.median(times)
+    report.default_peak_mb = _peak_bytes(run) / 2**20
+
+
+def cli_startup(report: Report, runs: int) -> None:
+    """Whole-process time of ``followup agenda`` on the shipped example, and of ``python -c pass``."""
+    import shutil
+
+    script = shutil.which("followup") or str(Path(sys.executable).with_name("followup"))
+    example = str(ROOT / "examples" / "job-search.yaml")
+    agenda = [script, "agenda", example, "--now", "2026-11-30T09:30:00+01:00"]
+    floor = [sys.executable, "-c", "pass"]
+    subprocess.run(agenda, capture_output=True, check=True)  # warm the file cache and bytecode
+
+    def once(command: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        return time.perf_counter() - start
+
+    count = max(runs * 2, 10)
+    agenda_times, floor_times = [], []
+    for _ in range(count):
+        agenda_times.append(once(agenda))
+        floor_times.append(once(floor))
+    report.cli_ms = statistics.median(agenda_times) * 1000
+    report.python_ms = statistics.median(floor_times) * 1000
+    code = (
+        "import sys, runpy; sys.argv = ['followup', 'agenda', %r, '--now', '2026-11-30T09:30:00+01:00'];"
+        "before = set(sys.modules)\n"
+        "from followup.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(len(set(sys.modules) - before), file=sys.stderr)"
+    ) % example
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    try:
+        report.cli_modules = int(done.stderr.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        report.cli_modules = 0
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(report: Report) -> str:
+    hand = report.throughput.get("hand-written", 0.0)
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by `python bench/run.py`; edit bench/run.py, not this file. -->",
+        "",
+        "How fast followup evaluates rules next to the alternatives a developer has, how",
+        "long a command takes to start, and how the dispatcher's cost grows with what is",
+        "stored. Regenerate this page and its plot with one command from the repository",
+        "root:",
+        "",
+        "```sh",
+        "pip install -e '.[bench]'   # business-rules, rule-engine and matplotlib",
+        "python bench/run.py",
+        "```",
+        "",
+        "`python bench/run.py --quick` runs smaller sizes and prints the figures without",
+        "writing anything; `--help` lists the sizes and run counts that can be changed.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {name}: {value}" for name, value in report.machine.items()),
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+    ]
+    ratio = report.throughput.get("followup", 0.0) / hand if hand else 0.0
+    lines.append(f"| R1-R4: followup at least {TARGET_RATIO}x hand-written | {ratio:.2f}x | {_met(ratio >= TARGET_RATIO)} |")
+    lines.append(f"| default rulebook compiles in under {TARGET_COMPILE_MS:.0f} ms | {report.compile_ms:.1f} ms | {_met(report.compile_ms < TARGET_COMPILE_MS)} |")
+    growth = _tick_growth(report)
+    if growth:
+        for backend, value in growth.items():
+            lines.append(f"| {backend}: tick at 1 M stored within {TARGET_TICK_GROWTH:.0f}x of 10 k | {value:.2f}x | {_met(value <= TARGET_TICK_GROWTH)} |")
+    else:
+        lines.append(f"| tick at 1 M stored within {TARGET_TICK_GROWTH:.0f}x of 10 k | not measured | see below |")
+    if report.stream.get("peak_mb") is not None:
+        peak = report.stream["peak_mb"]
+        lines.append(f"| streaming {report.stream['apps']:,} applications under {TARGET_STREAM_MB:.0f} MB | {peak:.0f} MB | {_met(peak < TARGET_STREAM_MB)} |")
+    else:
+        lines.append(f"| streaming 1 M applications under {TARGET_STREAM_MB:.0f} MB | not measured | see below |")
+    lines += [
+        "",
+        "## The workload",
+        "",
+        f"`bench/workload.py` generates {report.apps:,} applications (seed 7), evaluated at",
+        f"{workload.NOW.isoformat()}: one to four applications per candidate, candidates in",
+        "twelve time zones, every timestamp written in one of eight employer offsets, 1-3",
+        "interviews with 1-4 interviewers, 0-6 log entries, mixed statuses, and about 10% of",
+        "the timestamps exactly on or one minute either side of a threshold of R1-R4. Loading",
+        f"and validating it took {report.load_seconds:.1f} s; that is not part of any figure below.",
+        "Print a sample with `python bench/workload.py 3`.",
+        "",
+        "## Reference rules R1-R4, four ways",
+        "",
+        "`bench/reference_rules.yaml` (a followup rulebook), `bench/handwritten.py`,",
+        "`bench/peer_business_rules.py` and `bench/peer_rule_engine.py` implement:",
+        "",
+        "- **R1** a thank-you note to each interviewer of every interview that ended within the",
+        "  last two calendar days (today or yesterday), unless a thank-you note to that",
+        "  interviewer for that interview is logged;",
+        "- **R2** a status call while `interviewing`, once the latest interview that has ended",
+        "  ended at least 7 x 24 hours ago, unless a status call was logged after it;",
+        "- **R3** R2 is held back when the application had two or more contacts, of any kind, in",
+        "  the 7 x 24 hours before now;",
+        "- **R4** the follow-up the employer asked for, once `follow_up_requested_on` is today",
+        "  or earlier, unless a contact was logged since that day began (not subject to R3).",
+        "",
+        "An action is identified by rule, application, interview and recipient; the set",
+        "compared is every action that is due or overdue. A *contact* is an outbound entry of",
+        "the log logged at or before now; *after* and *since* are strict.",
+        "",
+        f"On {report.apps:,} applications all implementations produced exactly the same",
+        f"{sum(report.action_counts.values()):,} actions ({', '.join(f'{k}: {v:,}' for k, v in report.action_counts.items())}).",
+        "The test suite checks the same on 500 applications (`tests/test_bench_equivalence.py`).",
+        "",
+        f"Median of {report.runs} interleaved runs over the whole workload:",
+        "",
+        "| implementation | applications/s | ratio to hand-written | peak memory (tracemalloc) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name in ("hand-written", "followup", "business-rules", "rule-engine"):
+        if name in report.throughput:
+            value = report.throughput[name]
+            lines.append(f"| {name} | {value:,.0f} | {value / hand:.3f}x | {report.peak_mb[name]:.1f} MB |")
+        elif name in report.skipped:
+            lines.append(f"| {name} | skipped: {report.skipped[name]} | | |")
+    peers = {n: report.throughput[n] for n in ("business-rules", "rule-engine") if n in report.throughput}
+    if "followup" in report.throughput and peers:
+        lines += ["", "followup is " + ", ".join(f"{report.throughput['followup'] / v:.1f}x as fast as {n}" for n, v in peers.items()) + "."]
+    lines += [
+        "",
+        "Peak memory is what one evaluation of the whole workload allocates on top of the",
+        "loaded states (the result included).",
+        "",
+        "The followup figure is the whole engine: every action it finds gets a status",
+        "(`upcoming`, `due`, `overdue`, `suppressed` or `done`), a stable key, a reason in",
+        "words and a wake-up time, and the agenda is sorted; the other three only collect the",
+        "keys of the actions that are due. Where the engine spends its time on R1-R4",
+        "(cProfile, share of the total):",
+        "",
+        "| function | calls | own time | with callees |",
+        "| --- | ---: | ---: | ---: |",
+        *report.profile,
+        "",
+        "### What the DSL cannot say",
+        "",
+        "The issue defines R1's two calendar days in UTC. A followup rulebook counts calendar",
+        "days and pins a time of day (`plus: {days: n}`, `time: \"00:00\"`) on the *candidate's*",
+        "wall clock, and has no way to name another zone; for a candidate outside UTC the",
+        "start of a UTC day is not a moment a rule can express. Rather than approximate, all",
+        "four implementations count R1's calendar days, and R4's \"today\", in the candidate's",
+        "zone, the zone in which the state format reads plain dates such as",
+        "`follow_up_requested_on` (for the workload's UTC candidates this is exactly the",
+        "issue's R1). What would be needed for the literal R1: a `zone:` key on a moment, for",
+        "example `{at: interview.ended_at, plus: {days: 2}, time: \"00:00\", zone: UTC}`.",
+        "",
+        "R3 is written as a cap (`max: 2` `within: {hours: 168}` per application). Caps count",
+        "what the candidate sent, which is why a contact means an outbound entry in all four",
+        "implementations; R2 gets priority 1 so that it meets the cap before any other action",
+        "of the same evaluation is counted as sent.",
+        "",
+        "## The default rulebook",
+        "",
+        f"- compile (parse, validate against the schema, compile), warm: **{report.compile_ms:.1f} ms**",
+        f"  median; in a fresh process after the plugins are loaded: {report.compile_cold_ms:.1f} ms;",
+        f"  the four-rule reference rulebook: {report.reference_compile_ms:.1f} ms;",
+        f"- throughput on the same workload: **{report.default_throughput:,.0f} applications/s**",
+        f"  ({report.default_throughput / hand:.3f}x the hand-written R1-R4, which do far less),",
+        f"  peak memory {report.default_peak_mb:.1f} MB;",
+        "- statuses found: " + ", ".join(f"{k} {v:,}" for k, v in sorted(report.default_statuses.items())) + ".",
+        "",
+        "No peer implements the default rulebook; this figure is tracked from run to run.",
+        "",
+        "## Command-line start-up",
+        "",
+        "Whole-process wall time, median of repeated runs:",
+        "",
+        "| command | time |",
+        "| --- | ---: |",
+        f"| `python -c pass` | {report.python_ms:.0f} ms |",
+        f"| `followup agenda examples/job-search.yaml --now 2026-11-30T09:30:00+01:00` | {report.cli_ms:.0f} ms |",
+        "",
+        f"followup adds {report.cli_ms - report.python_ms:.0f} ms over the bare interpreter, importing",
+        f"{report.cli_modules} modules. `followup/__init__.py` imports nothing until a name is",
+        "used, and every command imports what it needs inside its function.",
+        "",
+        "## The dispatcher's tick and streaming from the store",
+        "",
+    ]
+    lines += _scale_section(report)
+    lines += [
+        "",
+        "## Plot",
+        "",
+        "![Tick time against stored applications, and throughput against the peers](benchmarks.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _tick_growth(report: Report) -> dict[str, float]:
+    growth = {}
+    for backend, times in report.ticks.items():
+        if times and min(times) <= 10_000 and max(times) >= 1_000_000:
+            growth[backend] = times[max(times)] / times[min(times)]
+    return growth
+
+
+def _scale_section(report: Report) -> list[str]:
+    lines: list[str] = []
+    if report.ticks:
+        sizes = sorted({size for times in report.ticks.values() for size in times})
+        lines += [
+            "Time of one dispatcher tick that finds 100 applications due among the stored ones",
+            "(median of repeated ticks):",
+            "",
+            "| stored | " + " | ".join(report.ticks) + " |",
+            "| ---: | " + " | ".join("---:" for _ in report.ticks) + " |",
+        ]
+        for size in sizes:
+            cells = [f"{report.ticks[b][size] * 1000:.1f} ms" if size in report.ticks[b] else "" for b in report.ticks]
+            lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += report.tick_notes
+    if report.stream:
+        lines += ["", *report.stream.get("notes", [])]
+    return lines
+
+
+def plot(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    if report.ticks:
+        for backend, times in report.ticks.items():
+            sizes = sorted(times)
+            left.plot(sizes, [times[s] * 1000 for s in sizes], marker="o", label=backend)
+        left.set_xscale("log")
+        left.set_ylim(bottom=0)
+        left.legend()
+    else:
+        left.text(0.5, 0.5, "not measured\n(see docs/benchmarks.md)", ha="center", va="center", transform=left.transAxes)
+    left.set_xlabel("applications stored")
+    left.set_ylabel("tick time with 100 due (ms)")
+    left.set_title("Dispatcher tick vs stored applications")
+    names = [n for n in ("hand-written", "followup", "business-rules", "rule-engine") if n in report.throughput]
+    values = [report.throughput[n] for n in names]
+    bars = right.bar(names, values, color=["#777777", "#2b7bba", "#d08c2b", "#c0504d"][: len(names)])
+    for bar, value in zip(bars, values, strict=True):
+        right.annotate(f"{value:,.0f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=8)
+    right.set_yscale("log")
+    right.set_ylabel("applications per second (log scale)")
+    right.set_title(f"R1-R4 throughput, {report.apps:,} applications")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--apps", type=int, default=20_000, help="applications in the R1-R4 workload (default 20000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per implementation; the median is reported (default 5)")
+    parser.add_argument("--tick-sizes", default="10000,100000,1000000", help="stored applications for the tick benchmark")
+    parser.add_argument("--stream", type=int, default=1_000_000, help="applications streamed from the store (default 1000000)")
+    parser.add_argument("--quick", action="store_true", help="2000 applications, 3 runs, small stores; print only")
+    parser.add_argument("--no-scale", action="store_true", help="skip the store benchmarks (tick and streaming)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write the report")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.apps, args.runs, args.tick_sizes, args.stream = 2000, 3, "1000,10000", 10_000
+    report = Report(machine=machine(), apps=args.apps, runs=args.runs)
+    print(f"workload: {args.apps:,} applications")
+    start = time.perf_counter()
+    states = list(workload.states(args.apps))
+    report.load_seconds = time.perf_counter() - start
+    print("reference rules R1-R4:")
+    reference_rules(report, states, args.runs)
+    report.profile = profile_followup(states)
+    print("default rulebook:")
+    default_rulebook(report, states, args.runs)
+    print(f"  compile {report.compile_ms:.1f} ms, {report.default_throughput:,.0f} applications/s")
+    print("command-line start-up:")
+    cli_startup(report, args.runs)
+    print(f"  followup agenda {report.cli_ms:.0f} ms, python -c pass {report.python_ms:.0f} ms")
+    del states
+    gc.collect()
+    if not args.no_scale:
+        import scale
+
+        sizes = [int(s) for s in args.tick_sizes.split(",") if s]
+        scale.measure(report, sizes, args.stream)
+    text = render(report)
+    if args.quick:
+        print(text)
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text + "\n", encoding="utf-8")
+    plot(report, args.output.with_suffix(".png"))
+    print(f"wrote {args.output} and {args.output.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
