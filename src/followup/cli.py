@@ -161,6 +161,7 @@ def schema(which: str) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "followup._cli_authoring",
     "followup._cli_channels",
+    "followup._cli_store",
 )
 
 
