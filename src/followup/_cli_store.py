@@ -238,7 +238,8 @@ def register(group: click.Group) -> None:
             unknown = sorted(set(data) - set(fields))
             if unknown:
                 raise InvalidInput.single(f"--interviewer #{index}", f"unknown field {unknown[0]!r}; valid: {', '.join(fields)}")
-            people.append(Interviewer(**{k: (str(v) if v is not None else None) for k, v in data.items()}))
+            details = {k: str(v) for k, v in data.items() if k != "id" and v is not None}
+            people.append(Interviewer(id=str(data["id"]), **details))
         store = _open(store_url)
         try:
             tz = _zone(store)
@@ -307,7 +308,7 @@ def register(group: click.Group) -> None:
                 if once or now is not None:
                     return
                 wake = store.next_wake_at()
-                current = dt.datetime.now(dt.timezone.utc)
+                current = dt.datetime.now(dt.UTC)
                 wait = poll if wake is None else max(0.0, min(poll, (wake - current).total_seconds()))
                 try:
                     time.sleep(wait)
@@ -375,7 +376,7 @@ def _resolve(store: Any, key: str, outcome: str) -> None:
         raise InvalidInput.single("--resolve", f"{outcome!r} is not an outcome; use sent or not-sent")
     if entry.status not in ("uncertain", "failed", "retrying"):
         raise InvalidInput.single("--resolve", f"{key!r} is {entry.status}; only uncertain, failed or retrying claims can be resolved")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if outcome == "sent":
         if entry.status == "failed":
             raise InvalidInput.single("--resolve", f"{key!r} failed and its contact was taken out of the log; log it with `followup log contact` instead")
