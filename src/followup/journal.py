@@ -264,7 +264,16 @@ def _flow(document: dict[str, Any]) -> str:
 
 
 def _line_after(text: str, node: Any) -> int:
-    """The offset just past the end of the last line ``node`` occupies."""
+    """The offset just past the end of the last line ``node`` occupies.
+
+    A block collection's own end mark lies at the next token, possibly lines
+    further on, so the position comes from its last scalar or flow collection.
+    """
+    import yaml
+
+    while isinstance(node, yaml.CollectionNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
     end = node.end_mark
     index: int = end.index
     if end.column == 0 and index > 0:
