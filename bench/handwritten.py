@@ -60,10 +60,14 @@ def evaluate(states: Iterable[State], now: dt.datetime) -> set[ActionKey]:
                     if person.id not in thanked:
                         add(("r1-thank-you", app_id, interview_id, person.id))
             # R2, held back by R3
-            if app.status == "interviewing" and last_end is not None and now >= last_end + WEEK:
-                if not any(c.kind == "status_call" and c.at > last_end for c in sent):
-                    if sum(1 for c in sent if c.at > week_ago) < 2:
-                        add(("r2-status-call", app_id, "", ""))
+            if (
+                app.status == "interviewing"
+                and last_end is not None
+                and now >= last_end + WEEK
+                and not any(c.kind == "status_call" and c.at > last_end for c in sent)
+                and sum(1 for c in sent if c.at > week_ago) < 2
+            ):
+                add(("r2-status-call", app_id, "", ""))
             # R4
             requested = app.follow_up_requested_on
             if requested is not None:

@@ -287,13 +287,17 @@ def cli_startup(report: Report, runs: int) -> None:
         floor_times.append(once(floor))
     report.cli_ms = statistics.median(agenda_times) * 1000
     report.python_ms = statistics.median(floor_times) * 1000
-    code = (
-        "import sys, runpy; sys.argv = ['followup', 'agenda', %r, '--now', '2026-11-30T09:30:00+01:00'];"
-        "before = set(sys.modules)\n"
-        "from followup.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(len(set(sys.modules) - before), file=sys.stderr)"
-    ) % example
+    argv = ["followup", "agenda", example, "--now", "2026-11-30T09:30:00+01:00"]
+    code = "\n".join(
+        [
+            "import atexit, sys",
+            "before = len(sys.modules)",
+            "atexit.register(lambda: print(len(sys.modules) - before, file=sys.stderr))",
+            f"sys.argv = {argv!r}",
+            "from followup.cli import main",
+            "main()",
+        ]
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     try:
         report.cli_modules = int(done.stderr.strip().splitlines()[-1])
