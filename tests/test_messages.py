@@ -84,7 +84,9 @@ def test_thank_you_notes_to_one_interviews_panel_all_differ_and_name_the_person(
         assert name.split()[0] in note.body
         assert title in note.body
     # each interviewer is thanked for a different topic of the interview
-    topics = [next(t for t in ("batch scheduling", "the observability budget", "hiring plans") if t in b) for b in bodies]
+    topics = [
+        next(t for t in ("batch scheduling", "the observability budget", "hiring plans") if t in b) for b in bodies
+    ]
     assert len(set(topics)) == 3
     # the phrasing differs too, not only the names: strip the personal parts and compare
     skeletons = set()
@@ -115,7 +117,9 @@ def test_every_kind_of_the_default_rulebook_renders_and_every_phrasing_passes_th
         interviews=[],
     )
     wanted = application_doc(priority=1, follow_up_requested_on="2026-11-04", decision_expected_by="2026-11-05")
-    rejected = application_doc(id="cobalt", company="Cobalt Retail", status="rejected", status_changed_at="2026-11-03T10:00:00+01:00")
+    rejected = application_doc(
+        id="cobalt", company="Cobalt Retail", status="rejected", status_changed_at="2026-11-03T10:00:00+01:00"
+    )
     upcoming = application_doc(
         id="delta",
         company="Delta Robotics",
@@ -157,7 +161,12 @@ def test_every_kind_of_the_default_rulebook_renders_and_every_phrasing_passes_th
                 assert blocks == [], (action.key, index, message.body)
                 kinds.add(action.kind)
     # follow_up needs an unanswered status call first
-    follow = application_doc(id="bluepeak", company="Bluepeak", applied_at="2026-10-01", contacts=[{"at": "2026-11-10T10:00:00+01:00", "kind": "status_call"}])
+    follow = application_doc(
+        id="bluepeak",
+        company="Bluepeak",
+        applied_at="2026-10-01",
+        contacts=[{"at": "2026-11-10T10:00:00+01:00", "kind": "status_call"}],
+    )
     state = state_of(follow)
     agenda = engine.evaluate(state, parse_instant("2026-11-20T09:00:00+01:00"))
     for action in agenda.with_status("due", "overdue", "upcoming"):
@@ -181,11 +190,18 @@ def test_every_kind_of_the_default_rulebook_renders_and_every_phrasing_passes_th
 def test_a_postal_note_comes_with_an_escaped_printable_letter() -> None:
     doc = application_doc(preferred_medium="postal")
     doc["interviews"][0]["interviewers"] = [
-        {"id": "ana", "name": "Ana <b>Lopes</b>", "title": "Director", "postal_address": "Acme Tools\nMain Street 1\n10115 Berlin"}
+        {
+            "id": "ana",
+            "name": "Ana <b>Lopes</b>",
+            "title": "Director",
+            "postal_address": "Acme Tools\nMain Street 1\n10115 Berlin",
+        }
     ]
     state = state_of(doc)
-    action = Engine(load_rulebook()).evaluate(state, parse_instant("2026-11-03T09:00:00+01:00")).get(
-        "thank-you-note:acme:onsite:ana"
+    action = (
+        Engine(load_rulebook())
+        .evaluate(state, parse_instant("2026-11-03T09:00:00+01:00"))
+        .get("thank-you-note:acme:onsite:ana")
     )
     message = render(state, action)
     assert message.medium == "postal"
@@ -218,7 +234,9 @@ def test_templates_cannot_reach_python_internals(tmp_path: Path, example: tuple[
         assert "failed to render" in str(caught.value)
 
 
-def test_a_user_template_overrides_the_shipped_one_and_can_extend_it(tmp_path: Path, example: tuple[State, Any]) -> None:
+def test_a_user_template_overrides_the_shipped_one_and_can_extend_it(
+    tmp_path: Path, example: tuple[State, Any]
+) -> None:
     state, agenda = example
     action = agenda.get("thank-you-note:northwind-data:onsite:jonas")
     (tmp_path / "thank_you_note.txt").write_text(
@@ -230,10 +248,14 @@ def test_a_user_template_overrides_the_shipped_one_and_can_extend_it(tmp_path: P
     assert "Northwind Analytics" in message.body  # the body is still the shipped one
 
 
-def test_render_failures_are_permanent_delivery_errors_naming_the_template(tmp_path: Path, example: tuple[State, Any]) -> None:
+def test_render_failures_are_permanent_delivery_errors_naming_the_template(
+    tmp_path: Path, example: tuple[State, Any]
+) -> None:
     state, agenda = example
     action = agenda.get("thank-you-note:northwind-data:onsite:jonas")
-    (tmp_path / "thank_you_note.txt").write_text("{% block subject %}Hi{% endblock %}{% block body %}{{ nobody.name }}{% endblock %}")
+    (tmp_path / "thank_you_note.txt").write_text(
+        "{% block subject %}Hi{% endblock %}{% block body %}{{ nobody.name }}{% endblock %}"
+    )
     with pytest.raises(DeliveryError, match=r"thank_you_note.txt.*failed to render.*nobody") as caught:
         Renderer(tmp_path).render(build_context(state, action, {}, now=NOW))
     assert not caught.value.transient
@@ -241,7 +263,7 @@ def test_render_failures_are_permanent_delivery_errors_naming_the_template(tmp_p
     with pytest.raises(DeliveryError, match=r"thank_you_note.txt:1"):
         Renderer(tmp_path).render(build_context(state, action, {}, now=NOW))
     custom = dataclasses.replace(action, kind="send_flowers", key="send-flowers:x")
-    with pytest.raises(DeliveryError, match="no template for kind 'send_flowers'.*send_flowers.txt"):
+    with pytest.raises(DeliveryError, match=r"no template for kind 'send_flowers'.*send_flowers\.txt"):
         Renderer(tmp_path).render(build_context(state, custom, {}, now=NOW))
 
 
@@ -249,8 +271,10 @@ def test_a_line_break_in_a_name_cannot_reach_the_subject() -> None:
     doc = application_doc()
     doc["position"] = "Data Engineer\nBcc: everyone@example.org"
     state = state_of(doc)
-    action = Engine(load_rulebook()).evaluate(state, parse_instant("2026-11-03T09:00:00+01:00")).get(
-        "thank-you-note:acme:onsite:ana"
+    action = (
+        Engine(load_rulebook())
+        .evaluate(state, parse_instant("2026-11-03T09:00:00+01:00"))
+        .get("thank-you-note:acme:onsite:ana")
     )
     context = build_context(state, action, {}, now=NOW)
     context["recipient_index"] = 0
@@ -269,7 +293,9 @@ def test_the_renderer_answers_through_the_hook(example: tuple[State, Any]) -> No
     assert "BI Engineer" in message.body
 
 
-def test_an_application_level_follow_up_goes_to_the_lead_interviewer_with_the_right_detail(example: tuple[State, Any]) -> None:
+def test_an_application_level_follow_up_goes_to_the_lead_interviewer_with_the_right_detail(
+    example: tuple[State, Any],
+) -> None:
     state, agenda = example
     context = build_context(state, agenda.get("requested-follow-up:atlas-insurance:20261201T0800Z"), {})
     assert context["medium"] == "fax"
