@@ -1,0 +1,42 @@
+"""The rule tests shipped in rules/tests pass, through the command line, and cover every default rule and cap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from followup import load_rulebook
+from followup.ruletest import load_test_file, referenced_names
+
+TESTS = ROOT / "rules" / "tests"
+
+
+def test_followup_test_rules_tests_passes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "followup", "test", "rules/tests"], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("all passed")
+
+
+def test_every_default_rule_and_cap_is_named_by_an_expectation() -> None:
+    rulebook = load_rulebook()
+    named = referenced_names([TESTS])
+    assert {r.id for r in rulebook.rules} - named["rule"] == set()
+    assert set(rulebook.caps) - named["cap"] == set()
+
+
+def test_an_overlay_and_stop_on_reply_are_among_them() -> None:
+    overlay = load_test_file(TESTS / "overlay.yaml")
+    sources = {source for test in overlay for source in test.engine.rulebook.sources}
+    assert any(source.endswith("thank-you-one-business-day.yaml") for source in sources)
+    replies = load_test_file(TESTS / "stop-on-reply.yaml")
+    reasons = [
+        str(e.fields.get("reason", ""))
+        for test in replies
+        for check in test.checks
+        for e in check.expect
+    ]
+    assert any("settled by the employer's" in reason for reason in reasons)
