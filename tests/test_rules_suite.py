@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 from conftest import ROOT
-
 from followup import load_rulebook
 from followup.ruletest import load_test_file, referenced_names
 
