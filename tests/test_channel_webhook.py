@@ -117,7 +117,7 @@ def test_a_client_error_is_permanent_and_not_retried(server: Any, message: Any) 
 
 def test_a_timeout_is_a_transient_failure(server: Any, message: Any) -> None:
     server.statuses = ["hang"]
-    with pytest.raises(DeliveryError, match="did not answer within 0.2 s") as caught:
+    with pytest.raises(DeliveryError, match=r"did not answer within 0\.2 s") as caught:
         webhook(server, timeout=0.2, retries=0).deliver(message)
     assert caught.value.transient
 
@@ -140,7 +140,7 @@ def test_settings_are_checked_and_secrets_stay_out_of_the_file(monkeypatch: pyte
     with pytest.raises(InvalidInput, match=r"channels\.webhook\.url"):
         build_channel(WEBHOOK, Config(None, {"channels": {"webhook": {"url": "ftp://example.org"}}}))
     monkeypatch.delenv("TEST_WEBHOOK_UNSET", raising=False)
-    with pytest.raises(InvalidInput, match="TEST_WEBHOOK_UNSET.*not set"):
+    with pytest.raises(InvalidInput, match=r"TEST_WEBHOOK_UNSET.*not set"):
         build_channel(
             WEBHOOK,
             Config(None, {"channels": {"webhook": {"url": "http://x.example", "secret_env": "TEST_WEBHOOK_UNSET"}}}),
