@@ -1,0 +1,177 @@
+"""followup simulate: an event-driven walk through the weeks ahead, with and without --assume-done."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, at
+from followup import Contact, Engine, InvalidInput, load_rulebook, load_state
+from followup.cli import main
+from followup.simulate import SimulationTooLong, Timeline, render_html, simulate
+
+EXAMPLE = ROOT / "examples" / "simulate-one-application.yaml"
+ENGINE = Engine(load_rulebook())
+START, UNTIL = at("2027-01-11T00:00:00+01:00"), at("2027-03-15T00:00:00+01:00")
+APP = "northwind-data"
+
+
+@pytest.fixture(scope="module")
+def course() -> Timeline:
+    return simulate(ENGINE, load_state(EXAMPLE), START, UNTIL, assume_done=True)
+
+
+def events(timeline: Timeline, rule: str, label: str | None = None) -> list[tuple[str, str]]:
+    return [
+        (e.at.isoformat(), e.label)
+        for e in timeline.events
+        if e.rule == rule and (label is None or e.label == label)
+    ]
+
+
+def test_the_whole_course_of_one_application(course: Timeline) -> None:
+    assert events(course, "ask-decision-timeline", "done (assumed)") == [("2027-01-13T10:00:00+01:00", "done (assumed)")]
+    notes = [(e.recipient, e.label, e.at.isoformat()) for e in course.events if e.rule == "thank-you-note"]
+    assert notes == [
+        ("jonas", "opens", "2027-01-14T12:00:00+01:00"),
+        ("priya", "opens", "2027-01-14T12:00:00+01:00"),
+        ("jonas", "done (assumed)", "2027-01-14T12:00:00+01:00"),
+        ("priya", "done (assumed)", "2027-01-14T12:00:00+01:00"),
+    ]
+    assert {e.recipient for e in course.events if e.rule == "alert-references" and e.assumed} == {"ref-kim", "ref-omar"}
+    assert events(course, "status-call") == [
+        ("2027-01-14T12:00:00+01:00", "scheduled"),
+        ("2027-01-21T09:00:00+01:00", "opens"),
+        ("2027-01-21T09:00:00+01:00", "done (assumed)"),
+    ]
+    # patient follow-ups seven business days apart, then patience stops the third
+    assert events(course, "patient-follow-up", "done (assumed)") == [
+        ("2027-02-01T09:00:00+01:00", "done (assumed)"),
+        ("2027-02-10T09:00:00+01:00", "done (assumed)"),
+    ]
+    held = [e for e in course.events if e.status == "suppressed"]
+    assert [(e.rule, e.cap, e.at.isoformat(), e.frees_at) for e in held] == [
+        ("patient-follow-up", "patience", "2027-02-19T09:00:00+01:00", None)
+    ]
+    assert "3 of 3 unanswered" in held[0].reason
+    # nothing more happens to the application after patience ran out
+    assert max(e.at for e in course.events if e.application == APP) == held[0].at
+    # the contacts the simulation logged are in the final state, with the actions' keys
+    logged = [c for c in course.state.application(APP).contacts if c.action]  # type: ignore[union-attr]
+    assert [c.kind for c in logged].count("follow_up") == 2
+    assert all(c.direction == "out" and c.note == "assumed done on time by followup simulate" for c in logged)
+
+
+def test_it_jumps_from_change_to_change(course: Timeline) -> None:
+    # nine weeks in steps of an hour would be 1500 evaluations; change to change is a few dozen
+    instants = {e.at for e in course.events}
+    assert course.steps < 3 * len(instants)
+    assert course.steps < 60
+    twenty_years = simulate(ENGINE, load_state(EXAMPLE), START, at("2047-01-11T00:00:00+01:00"), assume_done=True)
+    weekly_reminders = sum(1 for e in twenty_years.events if e.rule == "keep-searching" and e.assumed)
+    assert 1040 <= weekly_reminders <= 1050
+    assert twenty_years.steps <= 2 * weekly_reminders + 30
+
+
+def test_without_assume_done_actions_go_overdue_and_expire(tmp_path: Path) -> None:
+    timeline = simulate(ENGINE, load_state(EXAMPLE), START, UNTIL)
+    assert not any(e.assumed for e in timeline.events)
+    assert ("2027-01-18T17:00:00+01:00", "overdue") in events(timeline, "thank-you-note")
+    # once the interview is over there is nothing left to ask in it: the reminder leaves the agenda
+    assert events(timeline, "ask-decision-timeline") == [
+        ("2027-01-11T00:00:00+01:00", "scheduled"),
+        ("2027-01-13T10:00:00+01:00", "opens"),
+        ("2027-01-14T10:00:00+01:00", "overdue"),
+        ("2027-01-14T12:00:00+01:00", "dropped"),
+    ]
+    # no status call was made, so no follow-up is ever scheduled
+    assert events(timeline, "patient-follow-up") == []
+
+
+def test_a_reply_already_in_the_state_plays_out_when_its_time_comes() -> None:
+    state = load_state(EXAMPLE)
+    application = state.application(APP)
+    assert application is not None
+    reply = Contact(at=at("2027-02-22T11:00:00+01:00"), kind="reply", direction="in")
+    state = dataclasses.replace(state, applications=(dataclasses.replace(application, contacts=(reply,)),))
+    timeline = simulate(ENGINE, state, START, UNTIL, assume_done=True)
+    follow_ups = [(e.at.isoformat(), e.label, e.reason) for e in timeline.events if e.rule == "patient-follow-up"]
+    assert follow_ups[-1][:2] == ("2027-02-22T11:00:00+01:00", "done")
+    assert "settled by the employer's reply" in follow_ups[-1][2]
+
+
+def test_bad_periods_and_the_step_bound() -> None:
+    state = load_state(EXAMPLE)
+    with pytest.raises(InvalidInput, match="is after --until"):
+        simulate(ENGINE, state, UNTIL, START)
+    with pytest.raises(InvalidInput, match="has no time zone"):
+        simulate(ENGINE, state, START.replace(tzinfo=None), UNTIL)
+    with pytest.raises(SimulationTooLong, match=r"stopped after 40 evaluations .* before reaching --until"):
+        simulate(ENGINE, state, START, at("2047-01-11T00:00:00+01:00"), assume_done=True, max_steps=40)
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_the_html_timeline_is_one_self_contained_page(course: Timeline) -> None:
+    page = _Page()
+    html = render_html(course)
+    page.feed(html)
+    assert not {"script", "link", "img", "iframe", "object"} & set(page.tags)
+    assert not [a for a in page.attributes if a[0] in ("src", "href")]
+    assert "url(" not in html and "@import" not in html
+    assert page.tags.count("svg") == 1
+    assert page.tags.count("circle") == len(course.events)
+    text = " ".join(page.text)
+    assert "Northwind Analytics — Senior Data Engineer" in text
+    assert "Alex Morgan (no application)" in text
+    assert "held back by patience" in text
+    assert "thank-you-note → Priya Raman" in text
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    return int(exit_info.value.code or 0), captured.out, captured.err
+
+
+def test_the_command_in_each_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ("simulate", str(EXAMPLE), "--from", "2027-01-11", "--until", "2027-03-15", "--assume-done")
+    code, out, err = run(capsys, *base, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert (document["from"], document["until"], document["assume_done"]) == ("2027-01-11T00:00:00+01:00", "2027-03-15T00:00:00+01:00", True)
+    assert any(e["event"] == "held back by patience" and e["cap"] == "patience" for e in document["events"])
+    code, out, err = run(capsys, *base, "--format", "html", "-o", str(tmp_path / "timeline.html"))
+    assert code == 0, err
+    assert (tmp_path / "timeline.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code, out, err = run(capsys, *base, "-o", str(tmp_path / "timeline.txt"))
+    assert code == 0, err
+    table = (tmp_path / "timeline.txt").read_text(encoding="utf-8")
+    assert "held back by patience" in table and "evaluations" in table
+
+
+def test_command_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "simulate", str(EXAMPLE), "--from", "2027-03-15", "--until", "2027-01-11")
+    assert code == 1 and "--from: Mon 15 Mar 2027" in err and "is after --until" in err
+    code, _, err = run(capsys, "simulate", str(EXAMPLE), "--from", "soon", "--until", "2027-01-11")
+    assert code == 1 and "--from" in err and "ISO 8601" in err
+    code, _, err = run(capsys, "simulate", str(EXAMPLE), "--from", "2027-01-11", "--until", "2040-01-01", "--assume-done", "--max-steps", "5")
+    assert code == 1 and "stopped after 5 evaluations" in err and "Traceback" not in err
