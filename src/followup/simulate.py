@@ -519,7 +519,7 @@ def _ticks(start: dt.datetime, until: dt.datetime, tz: dt.tzinfo, x: Any) -> lis
         day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         if step == 365:
             day = day.replace(month=1) if day.month == 1 else dt.date(day.year + 1, 1, 1)
-    ticks = []
+    ticks: list[dict[str, Any]] = []
     while True:
         instant = local_wall_time(day, dt.time(0, 0), tz)
         if instant > until or len(ticks) > 400:
