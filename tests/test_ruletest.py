@@ -291,3 +291,17 @@ def test_every_schema_field_has_a_description() -> None:
         return missing
 
     assert walk(RULE_TEST_SCHEMA, "") == []
+
+
+def test_the_schema_shipped_for_editors_is_current() -> None:
+    from jsonschema import Draft202012Validator
+
+    from conftest import ROOT
+
+    shipped = json.loads((ROOT / "docs" / "schemas" / "ruletest.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(RULE_TEST_SCHEMA)), "run: followup test --schema > docs/schemas/ruletest.schema.json"
+    Draft202012Validator.check_schema(shipped)
+    for path in (ROOT / "rules" / "tests").glob("*.yaml"):
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../../docs/schemas/ruletest.schema.json\n"
+        ), path
