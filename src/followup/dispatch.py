@@ -317,6 +317,17 @@ class Dispatcher:
             wanted = self.store.applications_of_company(subject) or [subject]
         return self.store.load_state(wanted, heads="offers")
 
+    def _lock_name(self, subject: str, state: State) -> str:
+        """The lock a claim for ``subject`` needs: a cap counting contacts across
+        applications needs the company's (or everyone's) lock, not just the subject's."""
+        if subject == JOURNAL or "everything" in self._per:
+            return "*everything*" if "everything" in self._per else JOURNAL
+        if "company" in self._per:
+            application = state.application(subject)
+            if application is not None:
+                return "*company*:" + application.company.casefold()
+        return subject
+
     @staticmethod
     def _pending(actions: Iterable[Action], subject: str) -> list[Action]:
         own = None if subject == JOURNAL else subject
@@ -357,8 +368,8 @@ class Dispatcher:
                     entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
                 )
             work.append((action, replace(entry, attempts=entry.attempts + 1, status="claimed")))
-        # 2. new claims, the caps re-checked under the subject's lock
-        with self.store.locked(subject):
+        # 2. new claims, the caps re-checked under the lock of everything they count
+        with self.store.locked(self._lock_name(subject, state)):
             state = self._load(subject)
             agenda = self.engine.evaluate(state, now)
             for action in agenda.actions:
