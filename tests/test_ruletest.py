@@ -305,3 +305,18 @@ def test_the_schema_shipped_for_editors_is_current() -> None:
         assert path.read_text(encoding="utf-8").startswith(
             "# yaml-language-server: $schema=../../docs/schemas/ruletest.schema.json\n"
         ), path
+
+
+def test_the_example_in_the_docs_passes(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    doc = (ROOT / "docs" / "rule-tests.md").read_text(encoding="utf-8")
+    block = doc.split("## A test file", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    assert "state: ../examples/job-search.yaml" in block
+    path = tmp_path / "thank-you.test.yaml"
+    path.write_text(block.replace("../examples/job-search.yaml", str(EXAMPLE)), encoding="utf-8")
+    report = run_paths([path])
+    assert report.passed, report.lines()
+    # and it can fail: one recipient fewer breaks the exhaustive check
+    path.write_text(path.read_text(encoding="utf-8").replace("recipient: lars", "recipient: greta"), encoding="utf-8")
+    assert not run_paths([path]).passed
