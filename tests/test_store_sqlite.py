@@ -96,7 +96,7 @@ def test_a_full_store_gives_a_clear_message_and_keeps_what_it_had(tmp_path: Path
         Contact(at=application.contacts[0].at, kind="reply", direction="in", note=f"{n} " + "x" * 4000) for n in range(50)
     )
     bigger = replace(document, applications=(replace(application, contacts=application.contacts + big), *document.applications[1:]))
-    with pytest.raises(StoreError, match="is full .*nothing was lost"):
+    with pytest.raises(StoreError, match=r"is full .*nothing was lost"):
         store.import_state(bigger)
     assert store.export_document() == before
 

@@ -333,7 +333,7 @@ class StoreConformance:
     def test_bad_records_are_refused_and_change_nothing(self, loaded: Store) -> None:
         before = loaded.export_document()
         at = SAMPLE_NOW
-        with pytest.raises(InvalidInput, match="no application 'acmee'.*acme"):
+        with pytest.raises(InvalidInput, match=r"no application 'acmee'.*acme"):
             loaded.record_contact("acmee", Contact(at=at, kind="reply", direction="in"))
         with pytest.raises(InvalidInput, match="unknown interviewer or reference 'nobody'"):
             loaded.record_contact("acme", Contact(at=at, kind="thank_you_note", to="nobody"))
