@@ -175,3 +175,35 @@ def test_command_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "--from" in err and "ISO 8601" in err
     code, _, err = run(capsys, "simulate", str(EXAMPLE), "--from", "2027-01-11", "--until", "2040-01-01", "--assume-done", "--max-steps", "5")
     assert code == 1 and "stopped after 5 evaluations" in err and "Traceback" not in err
+
+
+DOC = (ROOT / "docs" / "simulate.md").read_text(encoding="utf-8")
+
+
+def test_the_python_example_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code = DOC.split("From Python:", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/simulate.md", "exec"), namespace)
+    assert capsys.readouterr().out.strip() == "2027-02-19 09:00:00+01:00 patience"
+    assert str(namespace["page"]).startswith("<!DOCTYPE html>")
+
+
+def test_the_everyday_commands_in_the_docs_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    block = DOC.split("## Everyday commands", 1)[1].split("```console", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line[2:]) for line in block.splitlines() if line.startswith("$ ")]
+    assert commands[0][0] == "cp"
+    (tmp_path / "my-search.yaml").write_text((ROOT / commands[0][1]).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for command in commands[1:]:
+        assert command[0] == "followup"
+        code, out, err = run(capsys, *command[1:])
+        assert code == 0, (command, err)
+        outputs.append(out)
+    expected = block.split("\n$ followup done", 1)[1].splitlines()[1]
+    assert outputs[0].strip() == expected
+    agenda = outputs[-1]
+    assert "snoozed until Thu 3 Dec" in agenda and "We barely spoke." in agenda and "application retired" in agenda
