@@ -39,8 +39,10 @@ def run(*args: str) -> int:
 
 
 def test_the_calendar_command_writes_one_event_per_task_in_the_candidates_zone(
-    tmp_path: Path, example: tuple[State, Any], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, example: tuple[State, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("FOLLOWUP_CONFIG", raising=False)
     state, agenda = example
     out = tmp_path / "followup.ics"
     assert run("calendar", str(EXAMPLE), "--now", "2026-11-30T09:30:00+01:00", "-o", str(out)) == 0
@@ -109,3 +111,18 @@ def test_a_damaged_calendar_file_is_a_clear_permanent_failure(tmp_path: Path, ex
         channel.deliver(message)
     assert not caught.value.transient
     assert file.read_text() == "this is not a calendar"
+
+
+def test_agenda_format_ics_gives_the_same_events_as_the_calendar_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("FOLLOWUP_CONFIG", raising=False)
+    assert run("agenda", str(EXAMPLE), "--now", "2026-11-30T09:30:00+01:00", "--format", "ics") == 0
+    from_agenda = Calendar.from_ical(capsys.readouterr().out)
+    assert run("calendar", str(EXAMPLE), "--now", "2026-11-30T09:30:00+01:00") == 0
+    from_calendar = Calendar.from_ical(capsys.readouterr().out)
+    uids = sorted(str(e["uid"]) for e in from_agenda.walk("VEVENT"))
+    assert len(uids) == 5
+    assert uids == sorted(str(e["uid"]) for e in from_calendar.walk("VEVENT"))
+    assert [str(z["tzid"]) for z in from_agenda.walk("VTIMEZONE")] == ["Europe/Berlin"]

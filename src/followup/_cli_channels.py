@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ._config import Config
     from ._delivery import ChannelSpec
 
-__all__ = ["channel_specs", "register"]
+__all__ = ["agenda_ics", "channel_specs", "register"]
 
 config_option = click.option(
     "--config",
@@ -51,6 +51,39 @@ def channel_specs() -> list[ChannelSpec]:
     if problems:
         raise PluginLoadError("; ".join(problems))
     return [found[name] for name in sorted(found)]
+
+
+def agenda_ics(
+    state: Any, agenda: Any, now: Any, config: Config | None = None, *, include_done: bool = False
+) -> tuple[bytes, int]:
+    """The tasks of ``agenda`` the candidate must do (calls, reminders) as iCalendar, and how many.
+
+    Pending, upcoming and held-back actions (and done ones with ``include_done``)
+    whose medium is ``phone`` or ``reminder`` become one event each; see
+    :mod:`followup.channels.ical`.
+    """
+    from ._config import load_config
+    from .channels.ical import agenda_calendar
+    from .messages import build_context, render_message
+
+    config = config if config is not None else load_config()
+    statuses = {"due", "overdue", "upcoming", "suppressed"} | ({"done"} if include_done else set())
+    messages = []
+    for action in agenda:
+        if action.status not in statuses:
+            continue
+        context = build_context(state, action, config.as_context(), now=now)
+        if context["medium"] not in ("phone", "reminder"):
+            continue
+        messages.append(render_message(context))
+    settings = config.channel_settings("calendar")
+    data = agenda_calendar(
+        messages,
+        timezone=state.candidate.timezone,
+        stamp=now,
+        alarm_minutes=int(settings.get("alarm_minutes", 15)),
+    )
+    return data, len(messages)
 
 
 def _config(path: str | None) -> Config:
@@ -197,27 +230,9 @@ def register(group: click.Group) -> None:
         One event per action, in the candidate's time zone, with a stable UID, so
         importing the file again updates events instead of duplicating them.
         """
-        from .channels.ical import agenda_calendar
-        from .messages import build_context, render_message
-
         config = _config(config_file)
         loaded, agenda, moment = _evaluate(state, rules, now)
-        statuses = {"due", "overdue", "upcoming", "suppressed"} | ({"done"} if include_done else set())
-        messages = []
-        for action in agenda:
-            if action.status not in statuses:
-                continue
-            context = build_context(loaded, action, config.as_context(), now=moment)
-            if context["medium"] not in ("phone", "reminder"):
-                continue
-            messages.append(render_message(context))
-        settings = config.channel_settings("calendar")
-        data = agenda_calendar(
-            messages,
-            timezone=loaded.candidate.timezone,
-            stamp=moment,
-            alarm_minutes=int(settings.get("alarm_minutes", 15)),
-        )
+        data, count = agenda_ics(loaded, agenda, moment, config, include_done=include_done)
         if output == "-":
             click.echo(data.decode("utf-8"), nl=False)
             return
@@ -227,4 +242,4 @@ def register(group: click.Group) -> None:
             Path(output).write_bytes(data)
         except OSError as exc:
             raise InvalidInput.single(output, f"cannot write the calendar: {exc.strerror or exc}") from None
-        click.echo(f"{output}: {len(messages)} event{'s' if len(messages) != 1 else ''}", err=True)
+        click.echo(f"{output}: {count} event{'s' if count != 1 else ''}", err=True)

@@ -74,7 +74,7 @@ def cli() -> None:
 @click.argument("state", type=click.Path(dir_okay=False))
 @rules_option
 @now_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True, help="ics: your own tasks (calls, reminders) as iCalendar events.")
 @click.option("--all", "show_all", is_flag=True, help="Also list actions that are already done.")
 def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_all: bool) -> None:
     """List the follow-up actions for STATE: due, overdue, held back, upcoming."""
@@ -87,6 +87,11 @@ def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_a
     result = Engine(rulebook).evaluate(loaded, moment)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(include_done=show_all), indent=2, ensure_ascii=False))
+        return
+    if fmt == "ics":
+        from ._cli_channels import agenda_ics
+
+        click.echo(agenda_ics(loaded, result, moment, include_done=show_all)[0].decode("utf-8"), nl=False)
         return
     from ._render import agenda_table
 
