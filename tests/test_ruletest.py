@@ -320,3 +320,40 @@ def test_the_example_in_the_docs_passes(tmp_path: Path) -> None:
     # and it can fail: one recipient fewer breaks the exhaustive check
     path.write_text(path.read_text(encoding="utf-8").replace("recipient: lars", "recipient: greta"), encoding="utf-8")
     assert not run_paths([path]).passed
+
+
+def test_the_editor_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    from jsonschema import Draft202012Validator
+
+    from conftest import ROOT
+    from followup import load_rulebook
+    from followup._source import parse_document  # keeps timestamps as text, as editors do
+
+    doc = (ROOT / "docs" / "editor.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    console = doc.split("```console", 1)[1].split("```", 1)[0]
+    for line in (line[2:] for line in console.splitlines() if line.startswith("$ ")):
+        if line.startswith("mkdir"):
+            (tmp_path / ".followup").mkdir()
+            continue
+        words, _, target = line.partition(" > ")
+        code, out, _ = run(capsys, *shlex.split(words)[1:])
+        assert code == 0
+        (tmp_path / target).write_text(out, encoding="utf-8")
+    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / ".followup").iterdir()}
+    assert set(schemas) == {"rules.schema.json", "state.schema.json", "ruletest.schema.json"}
+    settings = json.loads(doc.split("```json", 1)[1].split("```", 1)[0])
+    assert {Path(p).name for p in settings["yaml.schemas"]} == set(schemas)
+    # the modeline example is a rulebook the schema accepts and followup loads
+    example = doc.split("```yaml", 1)[1].split("```", 1)[0].lstrip()
+    assert example.startswith("# yaml-language-server: $schema=../.followup/rules.schema.json\n")
+    assert not list(Draft202012Validator(schemas["rules.schema.json"]).iter_errors(parse_document(example, "example")))
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.yaml").write_text(example, encoding="utf-8")
+    assert [r.id for r in load_rulebook(tmp_path / "rules" / "mine.yaml").rules] == ["thank-you-note"]
+    # the shipped rule tests are valid against their schema, as the editor will see them
+    validator = Draft202012Validator(schemas["ruletest.schema.json"])
+    for path in (ROOT / "rules" / "tests").glob("*.yaml"):
+        assert not list(validator.iter_errors(parse_document(path.read_text(encoding="utf-8"), str(path)))), path
