@@ -376,6 +376,9 @@ _COLOURS = {
     "dropped": "#8a8a8a",
 }
 
+#: drawing order: what settles an action is drawn over what scheduled or opened it
+_LAYER = {"upcoming": 0, "due": 1, "overdue": 2, "dropped": 3, "suppressed": 4, "done": 5}
+
 _HTML = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -402,7 +405,7 @@ td.when { white-space: nowrap; }
 <body>
 <h1>{{ title }}</h1>
 <p class="meta">{{ subtitle }}</p>
-<div class="legend">{% for status, colour in colours %}<span><i style="background: {{ colour }}"></i>{{ status }}</span>{% endfor %}</div>
+<div class="legend">{% for status, colour in colours %}<span><i style="background: {{ colour }}"></i>{{ status }}</span>{% endfor %}<span><i style="background: #f3d36b; border-radius: 2px"></i>window, from opening to the deadline</span></div>
 <div class="scroll">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{ width }}" height="{{ height }}" viewBox="0 0 {{ width }} {{ height }}" role="img" aria-label="timeline">
 {% for tick in ticks %}<line x1="{{ tick.x }}" y1="{{ top - 6 }}" x2="{{ tick.x }}" y2="{{ height - 8 }}" stroke="#eee"/>
@@ -411,6 +414,7 @@ td.when { white-space: nowrap; }
 <text class="lane-title" x="8" y="{{ lane.y + 17 }}">{{ lane.title }}</text>
 {% for row in lane.rows %}<text x="16" y="{{ row.y + 4 }}">{{ row.label }}</text>
 {% for segment in row.segments %}<line x1="{{ segment.x1 }}" y1="{{ row.y }}" x2="{{ segment.x2 }}" y2="{{ row.y }}" stroke="#c9c9c9" stroke-width="3" stroke-linecap="round"/>
+{% endfor %}{% for window in row.windows %}<rect x="{{ window.x1 }}" y="{{ row.y - 5 }}" width="{{ window.x2 - window.x1 }}" height="10" rx="3" fill="#f3d36b" fill-opacity="0.45"><title>window: from opening to the deadline</title></rect>
 {% endfor %}{% for dot in row.dots %}<circle cx="{{ dot.x }}" cy="{{ row.y }}" r="5.5" fill="{{ dot.colour }}" stroke="#fff" stroke-width="1.5"><title>{{ dot.title }}</title></circle>
 {% endfor %}{% endfor %}{% endfor %}
 </svg>
@@ -432,7 +436,7 @@ def render_html(timeline: Timeline) -> str:
     from jinja2.sandbox import SandboxedEnvironment
 
     tz = timeline.tz
-    label_width, plot_width, right = 300, 900, 30
+    label_width, plot_width, right = 340, 900, 30
     width = label_width + plot_width + right
     start, until = timeline.start, timeline.until
     span = max((until - start).total_seconds(), 1.0)
@@ -452,7 +456,7 @@ def render_html(timeline: Timeline) -> str:
         lane_rows = []
         row_y = y + 34
         for label, row_events in rows.items():
-            segments = []
+            segments, windows = [], []
             by_key: dict[str, list[Event]] = {}
             for event in row_events:
                 by_key.setdefault(event.key, []).append(event)
@@ -462,20 +466,25 @@ def render_html(timeline: Timeline) -> str:
                     last = until
                 if x(last) > x(first):
                     segments.append({"x1": x(first), "x2": x(last)})
+                opens, due = key_events[0].opens_at, key_events[0].due_at
+                if opens <= until and due >= start:
+                    windows.append({"x1": x(opens), "x2": max(x(due), x(opens) + 2)})
+            # the events that settle an action are drawn last, on top of those at the same instant
+            ordered = sorted(row_events, key=lambda e: (_LAYER[e.status], e.at))
             dots = [
                 {
                     "x": x(e.at),
                     "colour": _COLOURS[e.status],
                     "title": f"{_format_local(e.at, tz)}: {e.label}: {e.kind.replace('_', ' ')} — {e.reason}",
                 }
-                for e in row_events
+                for e in ordered
             ]
-            lane_rows.append({"y": row_y, "label": label, "segments": segments, "dots": dots})
+            lane_rows.append({"y": row_y, "label": label, "segments": segments, "windows": windows, "dots": dots})
             row_y += 22
         height = 34 + 22 * len(lane_rows) + 6
         lanes.append({"y": y, "height": height, "title": title, "rows": lane_rows})
         y += height
-    ticks = _ticks(start, until, tz, x)
+    ticks = [tick for tick in _ticks(start, until, tz, x) if tick["x"] <= width - 90]
     mode = "assuming every due action is done on time" if timeline.assume_done else "nothing is assumed done"
     after = _format_local(timeline.next_wake_at, tz) if timeline.next_wake_at else "nothing scheduled"
     table = [
