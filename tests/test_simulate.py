@@ -207,3 +207,29 @@ def test_the_everyday_commands_in_the_docs_run(tmp_path: Path, monkeypatch: pyte
     assert outputs[0].strip() == expected
     agenda = outputs[-1]
     assert "snoozed until Thu 3 Dec" in agenda and "We barely spoke." in agenda and "application retired" in agenda
+
+
+def test_a_hold_that_changes_cap_is_an_event() -> None:
+    from followup import Action, Agenda
+    from followup.simulate import _Walk
+
+    def held(cap: str) -> Action:
+        moment = at("2027-01-21T09:00:00+01:00")
+        return Action(
+            key="status-call:acme", rule="status-call", kind="status_call", status="suppressed", application="acme",
+            interview=None, recipient=None, channel="phone", opens_at=moment, due_at=moment, reason=f"cap {cap!r}", cap=cap,
+        )
+
+    class Scripted:
+        def __init__(self) -> None:
+            self.caps = iter(["ceiling", "ceiling", "breathing-room"])
+
+        def evaluate(self, state: object, now: object) -> Agenda:
+            return Agenda(now=now, actions=(held(next(self.caps)),), next_wake_at=None)  # type: ignore[arg-type]
+
+    walk = _Walk(Scripted(), 10, UNTIL)  # type: ignore[arg-type]
+    state = load_state(EXAMPLE)
+    for day in ("2027-01-21", "2027-01-22", "2027-01-23"):
+        walk.evaluate(state, at(f"{day}T09:00:00+01:00"))
+    assert [(e.at.day, e.label) for e in walk.events] == [(21, "held back by ceiling"), (23, "held back by breathing-room")]
+    assert walk.steps == 3

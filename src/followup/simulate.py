@@ -245,7 +245,8 @@ class _Walk:
         for key, action in current.items():
             before = self.seen.get(key)
             previous = before[0] if before else None
-            if previous != action.status and not (first and action.status == "done"):
+            other_cap = before is not None and action.status == "suppressed" and before[1].cap != action.cap
+            if (previous != action.status or other_cap) and not (first and action.status == "done"):
                 self.events.append(_event(action, now, action.status, previous, action.reason))
             self.seen[key] = (action.status, action)
         for key, (status, action) in list(self.seen.items()):
