@@ -309,3 +309,35 @@ def test_an_action_the_state_no_longer_matches_is_a_clear_error(example: tuple[S
 
     with pytest.raises(InvalidInput, match="interviewer 'nobody'"):
         build_context(state, action, {})
+
+
+def test_another_renderer_is_asked_before_the_built_in_one(example: tuple[State, Any]) -> None:
+    from followup.plugins import hookimpl
+
+    state, agenda = example
+    action = agenda.get("bridge-note:cobalt-retail::ravi")
+    context = build_context(state, action, {}, now=NOW)
+
+    class Mine:
+        @hookimpl
+        def followup_render_message(self, action: Any, context: Any) -> Any:
+            if action.kind != "bridge_note":
+                return None
+            return dataclasses.replace(render_message(context), subject="From my own renderer")
+
+    pm = build_plugin_manager(entry_points=False)
+    pm.register(Mine(), name="mine-registered-last")
+    assert pm.hook.followup_render_message(action=action, context=context).subject == "From my own renderer"
+    pm = build_plugin_manager(entry_points=False)
+    for name in list(pm.list_name_plugin()):
+        pm.unregister(name=name[0])
+    pm.register(Mine(), name="mine-registered-first")
+    import followup.messages
+
+    pm.register(followup.messages, name="followup.messages")
+    assert pm.hook.followup_render_message(action=action, context=context).subject == "From my own renderer"
+    other = agenda.get("thank-you-note:northwind-data:onsite:jonas")
+    assert (
+        "From my own"
+        not in pm.hook.followup_render_message(action=other, context=build_context(state, other, {})).subject
+    )

@@ -50,9 +50,13 @@ def render_message(context: Mapping[str, Any]) -> Message:
     return get_renderer(Path(folder) if folder else None).render(context)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def followup_render_message(action: Action, context: Mapping[str, Any]) -> Message | None:
-    """Render ``action`` from the templates (see :func:`render_message`)."""
+    """Render ``action`` from the templates (see :func:`render_message`).
+
+    ``trylast``: any other renderer (a third-party plugin) is asked first, whatever
+    the order the plugins were registered in.
+    """
     if context.get("action") is not action:
         context = {**context, "action": action}
     return render_message(context)
