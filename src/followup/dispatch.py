@@ -409,13 +409,47 @@ class Dispatcher:
         for action, entry in work:
             report.outcomes.append(self._deliver(action, entry, state, now, subject))
         # 4. when to look at this subject again
-        fresh = self._load(subject)
-        wake = self.engine.evaluate(fresh, now).next_wake_at
+        wake = self._next_wake(subject, now)
         for entry in self.store.outbox(("claimed", "retrying"), application=subject):
             when = entry.lease_until if entry.status == "claimed" else entry.next_attempt_at
             if when is not None and when > now and (wake is None or when < wake):
                 wake = when
         self.store.release(subject, wake)
+
+    def _next_wake(self, subject: str, now: dt.datetime) -> dt.datetime | None:
+        """When ``subject``'s agenda can next change by itself.
+
+        The times its own actions can change status (opening, falling due, a cap
+        freeing, expiring) and the times its own log and interviews bring (an
+        entry dated ahead, an interview ending, a snooze running out), the same
+        sources the engine's ``next_wake_at`` draws on, for this subject only: the
+        other applications' wakes are theirs to keep.
+        """
+        own = None if subject == JOURNAL else subject
+        times: list[dt.datetime] = []
+        state = self._load(subject)
+        for action in self.engine.evaluate(state, now).actions:
+            if action.application != own or action.status == "done":
+                continue
+            if action.status == "upcoming":
+                times.append(action.opens_at)
+            elif action.status == "due":
+                times.append(action.due_at)
+            elif action.status == "suppressed" and action.frees_at is not None:
+                times.append(action.frees_at)
+            if action.expires_at is not None:
+                times.append(action.expires_at)
+        if own is None:
+            log = state.contacts
+        else:
+            application = state.application(own)
+            log = application.contacts if application is not None else ()
+            if application is not None:
+                times += [i.ended_at for i in application.interviews if i.ended_at is not None]
+        times += [c.at for c in log]  # an entry logged ahead of time comes into effect
+        times += [c.until for c in log if c.until is not None]  # a snooze runs out
+        future = [t for t in times if t > now]
+        return min(future) if future else None
 
     def _render(self, action: Action, state: State, now: dt.datetime) -> tuple[Message, dict[str, Any]]:
         from .messages import build_context

@@ -251,6 +251,19 @@ class SQLStore:
             (subject, DUE),
         )
 
+    def _mark_all_due(self) -> None:
+        self._run("UPDATE followup_schedule SET next_wake_at = ?, dirty = 1", (DUE,))
+
+    @staticmethod
+    def _reaches_others(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+        """Whether a change of an application's head can change other applications' agendas:
+        competing offers compare offers and priorities, company caps count by company."""
+        if old is None:
+            return new.get("status") == "offer"
+        if "offer" in (old.get("status"), new.get("status")):
+            return True
+        return any(old.get(k) != new.get(k) for k in ("company", "priority"))
+
     def _add_contact(self, subject: str, contact: Contact, outbox_key: str | None = None) -> bool:
         doc = canonical(contact_to_document(contact))
         digest = hashlib.sha256(doc.encode("utf-8")).hexdigest()
@@ -274,6 +287,7 @@ class SQLStore:
                     touched.add(subject)
             if self._meta("state_version") != str(state.version):
                 self._set_meta("state_version", str(state.version))
+            everyone = False
             for application in state.applications:
                 head = canonical(application_head(application))
                 interviews = canonical({"interviews": [interview_to_document(i) for i in application.interviews]})
@@ -284,8 +298,12 @@ class SQLStore:
                         (application.id, application.company.casefold(), application.status, head, interviews),
                     )
                     added += 1
-                    touched.add(application.id)
+                    touched.update((application.id, JOURNAL))
+                    everyone = everyone or self._reaches_others(None, json.loads(head))
                 elif (row[0], row[1]) != (head, interviews):
+                    everyone = everyone or self._reaches_others(json.loads(row[0]), json.loads(head))
+                    if row[0] != head:
+                        touched.add(JOURNAL)  # the count of live applications, the last activity
                     self._run(
                         "UPDATE followup_applications SET company_key = ?, status = ?, head = ?, interviews = ? WHERE id = ?",
                         (application.company.casefold(), application.status, head, interviews, application.id),
@@ -304,6 +322,8 @@ class SQLStore:
                 touched.add(JOURNAL)
             for subject in sorted(touched):
                 self._mark_due(subject)
+            if everyone:
+                self._mark_all_due()
         return ImportReport(candidate_changed, added, changed, contacts, tuple(sorted(touched)))
 
     def _application_documents(self, ids: Collection[str] | None, *, heads: str) -> list[dict[str, Any]]:
@@ -395,6 +415,7 @@ class SQLStore:
             raise InvalidInput.single("status", f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
         with self._transaction():
             head, _ = self._require_application(application)
+            everyone = "offer" in (head.get("status"), status)
             head["status"] = status
             head["status_changed_at"] = at.isoformat()
             self._run(
@@ -403,6 +424,8 @@ class SQLStore:
             self._check(application)
             self._mark_due(application)
             self._mark_due(JOURNAL)  # the count of live applications may have changed
+            if everyone:
+                self._mark_all_due()  # an offer is leverage for the other applications
 
     def add_interview(self, application: str, interview: Interview) -> None:
         with self._transaction():

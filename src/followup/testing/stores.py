@@ -283,8 +283,9 @@ class StoreConformance:
         from .._state import load_state
 
         report = loaded.import_state(load_state(document))
-        assert report.applications_changed == 1 and report.changed_subjects == ("initech",)
-        assert loaded.peek_due(later, limit=10) == ["initech"]
+        # the application, and the candidate's own log (the count of live applications changed)
+        assert report.applications_changed == 1 and report.changed_subjects == (JOURNAL, "initech")
+        assert loaded.peek_due(later, limit=10) == [JOURNAL, "initech"]
         assert loaded.load_state(["initech"]).application("initech").status == "withdrawn"  # type: ignore[union-attr]
 
     def test_persists(self, loaded: Store, tmp_path: Path) -> None:
