@@ -320,3 +320,18 @@ def test_email_and_fax_say_they_are_not_idempotent() -> None:
     assert SPECS["fax"].idempotent is False
     assert not SPECS["email"].is_configured({})
     assert SPECS["email"].is_configured({"host": "smtp.example.org"})
+
+
+def test_names_with_accents_and_commas_are_encoded_not_mangled(
+    smtp: tuple[Inbox, int], example: tuple[State, Any]
+) -> None:
+    inbox, port = smtp
+    message, _ = thank_you_notes(example, "email")[0]
+    person = Party(name="Müller, Jürgen", title="Leiter", email="juergen@example.org")
+    email_channel(port).deliver(dataclasses.replace(message, recipient=person, subject="Danke schön"))
+    (mail,) = inbox.messages()
+    (to,) = mail["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Müller, Jürgen", "juergen@example.org")
+    assert mail["Subject"] == "Danke schön"
+    raw = inbox.envelopes[0].original_content
+    assert raw.isascii()  # RFC 2047 encoded words, not raw UTF-8 in the headers

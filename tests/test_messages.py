@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
 from followup._delivery import DeliveryError
@@ -341,3 +343,32 @@ def test_another_renderer_is_asked_before_the_built_in_one(example: tuple[State,
         "From my own"
         not in pm.hook.followup_render_message(action=other, context=build_context(state, other, {})).subject
     )
+
+
+_NAME = st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,10}", fullmatch=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    names=st.lists(_NAME, min_size=2, max_size=3, unique=True),
+    topic_count=st.integers(min_value=0, max_value=3),
+    interview_id=st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+)
+def test_notes_to_one_panel_always_differ_and_never_change(
+    names: list[str], topic_count: int, interview_id: str
+) -> None:
+    doc = application_doc()
+    interview = doc["interviews"][0]
+    interview["id"] = interview_id
+    interview["topics"] = interview["topics"][:topic_count]
+    interview["interviewers"] = [
+        {"id": f"p{i}", "name": name, "title": "Engineer", "email": f"p{i}@acme.example"}
+        for i, name in enumerate(names)
+    ]
+    state = state_of(doc)
+    agenda = Engine(load_rulebook()).evaluate(state, parse_instant("2026-11-03T09:00:00+01:00"))
+    actions = [a for a in agenda if a.kind == "thank_you_note"]
+    notes = [render(state, a) for a in actions]
+    skeletons = {n.body.replace(n.recipient.name, "").replace(n.recipient.name.split()[0], "") for n in notes}
+    assert len(skeletons) == len(names)  # different beyond the names
+    assert [render(state, a).body for a in actions] == [n.body for n in notes]
