@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._agenda import STATUSES, Action, Agenda
+    from ._delivery import Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
     from ._engine import Engine
     from ._errors import FollowupError, InvalidInput, Problem
     from ._facts import Scope
@@ -31,6 +32,13 @@ _LAZY = {
     "STATUSES": "._agenda",
     "Action": "._agenda",
     "Agenda": "._agenda",
+    "Block": "._delivery",
+    "Channel": "._delivery",
+    "ChannelSpec": "._delivery",
+    "DeliveryError": "._delivery",
+    "Message": "._delivery",
+    "Party": "._delivery",
+    "Receipt": "._delivery",
     "Engine": "._engine",
     "FollowupError": "._errors",
     "InvalidInput": "._errors",
@@ -77,18 +85,25 @@ __all__ = [
     "Action",
     "Agenda",
     "Application",
+    "Block",
     "Calendar",
     "Candidate",
+    "Channel",
+    "ChannelSpec",
     "Contact",
+    "DeliveryError",
     "Engine",
     "Fact",
     "FollowupError",
     "Interview",
     "Interviewer",
     "InvalidInput",
+    "Message",
     "Offer",
     "Operator",
+    "Party",
     "Problem",
+    "Receipt",
     "Reference",
     "Rulebook",
     "Scope",

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from followup import Engine, InvalidInput, load_rulebook, load_state, parse_instant
-from followup._delivery import DeliveryError
+from followup import DeliveryError, Engine, InvalidInput, load_rulebook, load_state, parse_instant
 from followup.messages import build_context, render_message
 from followup.plugins import build_plugin_manager
 

@@ -10,9 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from followup import InvalidInput
-from followup._delivery import ChannelSpec, DeliveryError, Message, Receipt
-from followup.plugins import hookimpl
+from followup import ChannelSpec, DeliveryError, InvalidInput, Message, Receipt, hookimpl
 
 __all__ = ["SCHEMA", "AppriseChannel", "build", "followup_register_channels"]
 
