@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -233,3 +234,27 @@ def test_a_hold_that_changes_cap_is_an_event() -> None:
         walk.evaluate(state, at(f"{day}T09:00:00+01:00"))
     assert [(e.at.day, e.label) for e in walk.events] == [(21, "held back by ceiling"), (23, "held back by breathing-room")]
     assert walk.steps == 3
+
+
+def test_contacts_the_simulation_logs_never_break_the_ceiling_or_patience() -> None:
+    start = at("2026-11-25T00:00:00+01:00")
+    timeline = simulate(ENGINE, load_state(ROOT / "examples" / "job-search.yaml"), start, at("2027-06-01T00:00:00+02:00"), assume_done=True)
+    ceiling, patience = ENGINE.rulebook.caps["ceiling"], ENGINE.rulebook.caps["patience"]
+    assert ceiling.kinds is not None and patience.kinds is not None and ceiling.within is not None
+    logged = 0
+    for application in timeline.state.applications:
+        counted = [c for c in application.contacts if c.direction == "out" and c.kind in ceiling.kinds]
+        mine = [c for c in counted if c.note == "assumed done on time by followup simulate"]
+        logged += len(mine)
+        for contact in mine:
+            window_start = contact.at - dt.timedelta(days=ceiling.within.amount)
+            assert sum(1 for c in counted if window_start < c.at <= contact.at) <= ceiling.max, (application.id, contact)
+            replies = [c.at for c in application.contacts if c.direction == "in" and c.at <= contact.at]
+            since = max(replies) if replies else None
+            unanswered = [
+                c for c in application.contacts
+                if c.direction == "out" and c.kind in patience.kinds and c.at <= contact.at and (since is None or c.at > since)
+            ]
+            if contact.kind in patience.kinds:
+                assert len(unanswered) <= patience.max, (application.id, contact)
+    assert logged >= 8  # status calls, follow-ups, leverage and requested follow-ups did go out
