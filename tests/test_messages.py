@@ -372,3 +372,10 @@ def test_notes_to_one_panel_always_differ_and_never_change(
     skeletons = {n.body.replace(n.recipient.name, "").replace(n.recipient.name.split()[0], "") for n in notes}
     assert len(skeletons) == len(names)  # different beyond the names
     assert [render(state, a).body for a in actions] == [n.body for n in notes]
+
+
+def test_references_warned_about_one_employer_get_different_notes(example: tuple[State, Any]) -> None:
+    state, agenda = example
+    kim = render(state, agenda.get("alert-references:northwind-data::ref-kim"))
+    omar = render(state, agenda.get("alert-references:northwind-data::ref-omar"))
+    assert kim.body.replace("Kim", "X") != omar.body.replace("Omar", "X")

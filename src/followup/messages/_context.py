@@ -65,6 +65,8 @@ def build_context(
     recipient_index = 0
     if interviewer is not None:
         recipient_index = next((i for i, p in enumerate(interviewers) if p.id == interviewer.id), 0)
+    elif reference is not None:
+        recipient_index = next((i for i, r in enumerate(state.candidate.references) if r.id == reference.id), 0)
     return {
         "action": action,
         "state": state,
