@@ -82,7 +82,7 @@ def register(group: click.Group) -> None:
     @click.argument("file", type=click.Path(dir_okay=False))
     @store_option
     def import_(file: str, store_url: str | None) -> None:
-        """Merge the state document FILE into the store.
+        """Merge the state document FILE into the store (created if missing).
 
         Applications and the candidate are replaced by the file's version; contacts
         are added unless already logged; nothing is deleted. Importing the same file
@@ -91,7 +91,7 @@ def register(group: click.Group) -> None:
         from ._state import load_state
 
         state = load_state(file)
-        store = _open(store_url)
+        store = _open(store_url, create=True)
         try:
             report = store.import_state(state)
         finally:
