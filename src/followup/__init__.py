@@ -15,15 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._agenda import STATUSES, Action, Agenda
-    from ._delivery import Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
+    from ._delivery import Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt, StoreSpec
     from ._engine import Engine
     from ._errors import FollowupError, InvalidInput, Problem
     from ._facts import Scope
     from ._model import Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
     from ._rulebook import Rulebook, load_rulebook, load_rulebooks
     from ._state import load_state, parse_instant
+    from ._store import OutboxEntry, Store, StoreError, open_store
     from ._time import Calendar
     from ._vocabulary import Fact, Operator, Vocabulary
+    from .dispatch import Dispatcher
     from .plugins import hookimpl
 
 # Public names -> the private module defining them. Importing followup stays cheap
@@ -39,6 +41,7 @@ _LAZY = {
     "Message": "._delivery",
     "Party": "._delivery",
     "Receipt": "._delivery",
+    "StoreSpec": "._delivery",
     "Engine": "._engine",
     "FollowupError": "._errors",
     "InvalidInput": "._errors",
@@ -57,6 +60,11 @@ _LAZY = {
     "load_rulebooks": "._rulebook",
     "load_state": "._state",
     "parse_instant": "._state",
+    "OutboxEntry": "._store",
+    "Store": "._store",
+    "StoreError": "._store",
+    "open_store": "._store",
+    "Dispatcher": ".dispatch",
     "Calendar": "._time",
     "Fact": "._vocabulary",
     "Operator": "._vocabulary",
@@ -92,6 +100,7 @@ __all__ = [
     "ChannelSpec",
     "Contact",
     "DeliveryError",
+    "Dispatcher",
     "Engine",
     "Fact",
     "FollowupError",
@@ -101,6 +110,7 @@ __all__ = [
     "Message",
     "Offer",
     "Operator",
+    "OutboxEntry",
     "Party",
     "Problem",
     "Receipt",
@@ -108,12 +118,16 @@ __all__ = [
     "Rulebook",
     "Scope",
     "State",
+    "Store",
+    "StoreError",
+    "StoreSpec",
     "Vocabulary",
     "__version__",
     "hookimpl",
     "load_rulebook",
     "load_rulebooks",
     "load_state",
+    "open_store",
     "parse_instant",
 ]
 
