@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLE, at
 from followup import Engine, InvalidInput, State, load_rulebook, load_state
@@ -264,3 +266,54 @@ def test_round_trip_through_the_sqlite_store(tmp_path: Path, capsys: pytest.Capt
     assert delta and all(a.status == "done" for a in delta)
     # history is kept: the example's own contacts are all still there
     assert len(state.application("cobalt-retail").contacts) == 6  # type: ignore[union-attr]
+
+
+def _application_text(index: int, style: str, contacts: str) -> str:
+    """One application in one of the layouts people write, with comments about."""
+    entries = {
+        "none": [],
+        "one": [f"{{at: '2026-11-0{index % 9 + 1}T10:00:00+01:00', kind: reply, note: 'first # not a comment'}}"],
+        "two": ["{at: '2026-11-01T10:00:00+01:00', kind: status_call}", "{at: '2026-11-02T10:00:00+01:00', kind: reply}"],
+    }[contacts.split("-")[0]]
+    flow_contacts = contacts.endswith("-flow")
+    head = f"id: app{index}, company: C{index}, position: P, status: applied"
+    if style == "flow":
+        tail = f", contacts: [{', '.join(entries)}]" if entries or flow_contacts else ""
+        return f"  - {{{head}{tail}}}  # application {index}\n"
+    lines = [f"  # application {index}\n", f"  - id: app{index}\n    company: C{index}   # who\n    position: P\n    status: applied\n"]
+    if flow_contacts:
+        lines.append(f"    contacts: [{', '.join(entries)}]\n")
+    elif entries:
+        lines.append("    contacts:\n" + "".join(f"      - {e}\n      # after entry\n" for e in entries))
+    return "".join(lines)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layouts=st.lists(
+        st.tuples(st.sampled_from(["flow", "block"]), st.sampled_from(["none", "one", "two", "none-flow", "one-flow", "two-flow"])),
+        min_size=1,
+        max_size=4,
+    ),
+    data=st.data(),
+)
+def test_any_layout_keeps_every_line_and_every_entry(tmp_path: Path, layouts: list[tuple[str, str]], data: st.DataObject) -> None:
+    text = "# search\nversion: 1\ncandidate: {name: Alex, timezone: Europe/Berlin}\napplications:\n"
+    text += "".join(_application_text(i, style, contacts) for i, (style, contacts) in enumerate(layouts))
+    text += data.draw(st.sampled_from(["", "# trailing comment\n", "\n\n"]))
+    path = tmp_path / f"state-{abs(hash(text))}.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = load_state(path)
+    target = data.draw(st.integers(0, len(layouts) - 1))
+    retire(StateFile(path), f"app{target}", at=at(NOW))
+    after_text = path.read_text(encoding="utf-8")
+    # one contiguous insertion, nothing else touched
+    common = next((i for i, (a, b) in enumerate(zip(text, after_text, strict=False)) if a != b), len(text))
+    assert after_text.startswith(text[:common]) and after_text.endswith(text[common:])
+    assert len(after_text) > len(text)
+    after = load_state(path)
+    for old, new in zip(before.applications, after.applications, strict=True):
+        expected = old.contacts + ((new.contacts[-1],) if old.id == f"app{target}" else ())
+        assert new.contacts == expected
+    retired = after.application(f"app{target}")
+    assert retired is not None and retired.contacts[-1].kind == "retired"

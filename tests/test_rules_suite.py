@@ -17,7 +17,10 @@ def test_followup_test_rules_tests_passes() -> None:
         [sys.executable, "-m", "followup", "test", "rules/tests"], capture_output=True, text=True, cwd=ROOT, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().endswith("all passed")
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.endswith("all passed")
+    # docs/rule-tests.md shows this run; keep it current
+    assert f"$ followup test rules/tests\n{summary}\n" in (ROOT / "docs" / "rule-tests.md").read_text(encoding="utf-8")
 
 
 def test_every_default_rule_and_cap_is_named_by_an_expectation() -> None:
