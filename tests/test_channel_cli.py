@@ -46,6 +46,11 @@ def test_channels_lists_idempotence_and_configuration(
     assert run("channels") == 0
     table = capsys.readouterr().out
     assert "webhook" in table and "reminder → webhook" in table
+    config.write_text('[channels.webhook]\nurl = "ftp://example.org"\n')
+    assert run("channels", "--format", "json") == 0
+    webhook = next(c for c in json.loads(capsys.readouterr().out)["channels"] if c["name"] == "webhook")
+    assert webhook["configured"] is False
+    assert "channels.webhook.url" in webhook["problem"] and "ftp://example.org" in webhook["problem"]
 
 
 def test_preview_renders_without_sending(capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,17 +111,26 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     def channels(config_file: str | None, fmt: str) -> None:
         """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
+        from ._config import validate_channel_settings
+
         config = _config(config_file)
         rows: list[dict[str, Any]] = []
         for spec in channel_specs():
             settings = config.channel_settings(spec.name)
+            problem = None
+            if config.has_channel_section(spec.name):
+                try:
+                    validate_channel_settings(spec.name, settings, spec.config_schema, config.where)
+                except InvalidInput as exc:
+                    problem = "; ".join(p.message for p in exc.problems)
             rows.append(
                 {
                     "name": spec.name,
                     "plugin": spec.plugin,
                     "media": sorted(spec.media),
                     "idempotent": spec.idempotent,
-                    "configured": bool(spec.is_configured(settings)),
+                    "configured": problem is None and bool(spec.is_configured(settings)),
+                    "problem": problem,
                     "description": spec.description,
                 }
             )
@@ -142,11 +151,14 @@ def register(group: click.Group) -> None:
                 row["name"],
                 ", ".join(row["media"]),
                 "yes" if row["idempotent"] else "no",
-                "yes" if row["configured"] else "[red]no[/]",
+                "yes" if row["configured"] else "[red]invalid[/]" if row["problem"] else "[red]no[/]",
                 row["plugin"],
                 row["description"],
             )
         console.print(table)
+        for row in rows:
+            if row["problem"]:
+                console.print(f"[red]{row['name']}[/]: {row['problem']}", markup=True, highlight=False)
         known = {row["name"] for row in rows}
         for medium, name in routes.items():
             missing = "" if name in known else "  [red](no such channel installed)[/]"
