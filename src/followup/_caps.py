@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._compiler import CompiledCap
 from ._facts import ApplicationView, LogView, StateView
@@ -164,6 +165,14 @@ def _format_local(instant: dt.datetime | None, tz: dt.tzinfo, *, short: bool = F
     """``Mon 2 Mar 2026 17:00 CET`` (``short``: ``Mon 2 Mar 17:00``) in zone ``tz``."""
     if instant is None:
         return "never"
+    return _formatted(instant, tz, short)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(instant: dt.datetime, tz: dt.tzinfo, short: bool) -> str:
+    # Cached: one evaluation writes the same instant into many reasons (every
+    # interviewer of an interview, opens and due of one window). Equal instants give
+    # equal text whatever their own zone, since only the instant in ``tz`` is shown.
     local = instant.astimezone(tz)
     text = local.strftime("%a %d %b %H:%M" if short else "%a %d %b %Y %H:%M %Z")
     return text.replace(" 0", " ", 1)

@@ -130,25 +130,31 @@ class Compiler:
 
     # -- facts --------------------------------------------------------------
 
+    def fact(self, ref: str, level: str, steps: list[str | int]) -> Callable[[Scope], Any] | None:
+        """The getter of a named fact that a rule fanning out over ``level`` may read."""
+        fact = self.vocabulary.facts.get(ref)
+        if fact is None:
+            visible = sorted(f.name for f in self.vocabulary.facts_for(level))
+            self.problem(
+                steps,
+                f"unknown fact {ref!r}{suggest(ref, self.vocabulary.facts)}; "
+                f"facts a '{level}' rule can use: {', '.join(visible)}",
+            )
+            return None
+        if fact.level not in LEVELS[level]:
+            self.problem(
+                steps,
+                f"fact {ref!r} needs a rule with for_each: {fact.level} (or below); this rule is for_each: {level}",
+            )
+            return None
+        return fact.get
+
     def value(self, ref: Any, level: str, steps: list[str | int]) -> ValueFn | None:
         """A fact reference (a name or a contact-log question) as a function."""
         if isinstance(ref, str):
-            fact = self.vocabulary.facts.get(ref)
-            if fact is None:
-                visible = sorted(f.name for f in self.vocabulary.facts_for(level))
-                self.problem(
-                    steps,
-                    f"unknown fact {ref!r}{suggest(ref, self.vocabulary.facts)}; "
-                    f"facts a '{level}' rule can use: {', '.join(visible)}",
-                )
+            get = self.fact(ref, level, steps)
+            if get is None:
                 return None
-            if fact.level not in LEVELS[level]:
-                self.problem(
-                    steps,
-                    f"fact {ref!r} needs a rule with for_each: {fact.level} (or below); this rule is for_each: {level}",
-                )
-                return None
-            get = fact.get
             return lambda scope, opens: get(scope)
         ((question, spec),) = ref.items()
         matcher = self.matcher(spec, level, [*steps, question])
@@ -264,8 +270,8 @@ class Compiler:
             if name == "all":
                 if len(parts) == 1:
                     return parts[0]
-                return lambda scope: all(part(scope) for part in parts)
-            return lambda scope: any(part(scope) for part in parts)
+                return _every(parts)
+            return _some(parts)
         if "fact" not in spec:
             self.problem(steps, "a condition needs 'fact' (with one operator), 'all', 'any' or 'not'")
             return _false
@@ -274,8 +280,14 @@ class Compiler:
             self.problem(steps, f"a condition on a fact needs exactly one operator ({known}); found {len(operators)}")
             return _false
         name = operators[0]
-        get = self.value(spec["fact"], level, [*steps, "fact"])
         predicate = self.vocabulary.operators[name].build(spec[name])
+        if isinstance(spec["fact"], str):
+            # a named fact: call its getter directly, the hot path of most conditions
+            read = self.fact(spec["fact"], level, [*steps, "fact"])
+            if read is None:
+                return _false
+            return lambda scope: predicate(read(scope))
+        get = self.value(spec["fact"], level, [*steps, "fact"])
         if get is None:
             return _false
         return lambda scope: predicate(get(scope, None))
@@ -363,6 +375,9 @@ class Compiler:
     disabled_caps: frozenset[str] = frozenset()
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _never(scope: Scope, opens: dt.datetime | None) -> dt.datetime | None:
     return None
 
@@ -373,6 +388,30 @@ def _opens(scope: Scope, opens: dt.datetime | None) -> dt.datetime | None:
 
 def _false(scope: Scope) -> bool:
     return False
+
+
+def _every(parts: tuple[Callable[[Scope], bool], ...]) -> Callable[[Scope], bool]:
+    """All of ``parts``, in order, stopping at the first that fails (a loop: no generator per call)."""
+
+    def every(scope: Scope) -> bool:
+        for part in parts:  # noqa: SIM110 - all() would build a generator per call
+            if not part(scope):
+                return False
+        return True
+
+    return every
+
+
+def _some(parts: tuple[Callable[[Scope], bool], ...]) -> Callable[[Scope], bool]:
+    """Any of ``parts``, in order, stopping at the first that holds."""
+
+    def some(scope: Scope) -> bool:
+        for part in parts:  # noqa: SIM110 - any() would build a generator per call
+            if part(scope):
+                return True
+        return False
+
+    return some
 
 
 def _pick(pick: Callable[..., dt.datetime], parts: list[TimeFn]) -> TimeFn:
@@ -395,15 +434,26 @@ def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None) -> Ti
         fixed = parse_clock(clock)
         pin = lambda calendar: fixed  # noqa: E731
 
+    # The same base moment comes back for every interviewer of an interview and every
+    # rule reading it: remember the last answer (one tuple, replaced atomically, so
+    # engines shared between threads stay correct). Datetimes and calendars are
+    # immutable, so the same objects always give the same result.
+    last: list[tuple[Any, Any, dt.datetime]] = [(None, None, _EPOCH)]
+
     def moment(scope: Scope, opens: dt.datetime | None) -> dt.datetime | None:
         value = base(scope, opens)
         if value is None:
             return None
         calendar = scope.world.calendar
+        seen = last[0]
+        if seen[0] is value and seen[1] is calendar:
+            return seen[2]
+        start = value
         for offset in offsets:
             value = calendar.shift(value, offset)
         if pin is not None:
             value = calendar.at_clock(value, pin(calendar))
+        last[0] = (start, calendar, value)
         return value
 
     return moment

@@ -68,14 +68,18 @@ def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None)
 
 
 def _stem(rule: CompiledRule, scope: Scope) -> str:
-    """The key without its occurrence: rule, application, interview, recipient."""
-    parts = [
-        rule.id,
-        scope.application.id if scope.application is not None else "",
-        scope.interview.id if scope.interview is not None and not rule.distinct else "",
-        scope.recipient or "",
-    ]
-    return ":".join(parts).rstrip(":")
+    """The key without its occurrence: rule, application, interview, recipient.
+
+    Empty parts in the middle stay empty; trailing empty ones are dropped.
+    """
+    application = scope.application.id if scope.application is not None else ""
+    interview = scope.interview.id if scope.interview is not None and not rule.distinct else ""
+    person = scope.interviewer if scope.interviewer is not None else scope.reference
+    recipient = person.id if person is not None else ""
+    if ":" in recipient or not recipient:
+        # the general form; rstrip also drops a trailing ':' inside a part
+        return f"{rule.id}:{application}:{interview}:{recipient}".rstrip(":")
+    return f"{rule.id}:{application}:{interview}:{recipient}"
 
 
 def _key(rule: CompiledRule, scope: Scope, opens: dt.datetime) -> str:
