@@ -357,3 +357,20 @@ def test_the_editor_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     validator = Draft202012Validator(schemas["ruletest.schema.json"])
     for path in (ROOT / "rules" / "tests").glob("*.yaml"):
         assert not list(validator.iter_errors(parse_document(path.read_text(encoding="utf-8"), str(path)))), path
+
+
+def test_a_key_names_its_rule_for_the_exhaustive_check(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        tests:
+          - name: by key
+            checks:
+              - now: 2026-11-26T13:00:00+01:00
+                expect:
+                  - {key: "thank-you-note:acme:onsite:priya", status: due}
+        """,
+    )
+    assert [line for line in failures(path) if line.startswith("unexpected")] == [
+        "unexpected: thank-you-note:acme:onsite:jonas  due  due Mon 30 Nov 17:00  (due by Mon 30 Nov 2026 17:00 CET)"
+    ]

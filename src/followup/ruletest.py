@@ -20,7 +20,8 @@ Each expectation is a pattern over an action's fields (``key``, ``rule``, ``kind
 ``frees_at``, ``done_at`` as a datetime with offset, or a plain date read in the
 candidate's zone; ``null`` means unset). Expectations are matched one to one with
 actions. With ``exhaustive`` (the default) every action of a rule named in ``expect``
-must be matched by an expectation, the way ``promtool test rules`` treats alerts.
+(by ``rule``, or by the first part of a ``key``) must be matched by an expectation,
+the way ``promtool test rules`` treats alerts.
 ``absent`` lists patterns that no action may match.
 
 :func:`run_paths` runs files and directories and returns a :class:`Report`;
@@ -575,6 +576,15 @@ def _diff(expectation: Expectation, actions: Sequence[Action], tz: dt.tzinfo, co
     return lines
 
 
+def _rule_of(expectation: Expectation) -> str | None:
+    """The rule an expectation names, directly or as the first part of its key."""
+    if "rule" in expectation.fields:
+        return str(expectation.fields["rule"])
+    if "key" in expectation.fields:
+        return str(expectation.fields["key"]).split(":", 1)[0]
+    return None
+
+
 def run_check(test: RuleTest, check: Check) -> CheckResult:
     """Evaluate ``test`` at ``check.now`` and compare the agenda with the check."""
     agenda = test.engine.evaluate(test.state, check.now)
@@ -596,7 +606,7 @@ def compare(agenda: Agenda, check: Check, tz: dt.tzinfo) -> list[str]:
         pool = [a for a in left if named is None or a.rule == named] or left
         failures.extend(_diff(expectation, pool, tz, compared))
     if check.exhaustive:
-        rules = {e.fields["rule"] for e in check.expect if "rule" in e.fields}
+        rules = {_rule_of(e) for e in check.expect} - {None}
         for action in left:
             if action.rule in rules and action.key not in compared:
                 failures.append(f"unexpected: {_action_line(action, tz)}  ({action.reason})")
@@ -612,7 +622,7 @@ def compare(agenda: Agenda, check: Check, tz: dt.tzinfo) -> list[str]:
         actual = format_instant(agenda.next_wake_at.astimezone(tz)) if agenda.next_wake_at else "unset"
         failures.append(f"  + next_wake_at: {actual}")
     if failures:
-        named_rules = sorted({str(e.fields["rule"]) for e in (*check.expect, *check.absent) if "rule" in e.fields})
+        named_rules = sorted({r for r in map(_rule_of, (*check.expect, *check.absent)) if r is not None})
         shown = [a for a in actions if not named_rules or a.rule in named_rules]
         label = f"rule(s) {', '.join(named_rules)}" if named_rules else "the agenda"
         failures.append(f"actions of {label} at this instant:" if shown else f"no action of {label} at this instant")
