@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from followup import InvalidInput
-from followup._store import Store, StoreError, open_store
+from followup import InvalidInput, Store, StoreError, open_store
 from followup.testing.stores import StoreConformance
 
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from followup import hookimpl
-from followup._delivery import StoreSpec
+from followup import StoreSpec, hookimpl
 
 __all__ = ["open_postgresql"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from followup._errors import InvalidInput
-from followup._store import StoreError
+from followup import InvalidInput, StoreError
 from followup.stores.sql import Dialect, SQLStore
 
 __all__ = ["PostgreSQLDialect", "open_postgresql"]
