@@ -190,11 +190,13 @@ def test_state_and_rulebooks_by_path_relative_to_the_test_file(tmp_path: Path) -
             checks:
               - now: 2026-11-27T09:00:00+01:00
                 expect: [{key: "thank-you-note:northwind-data:onsite:jonas", due_at: 2026-11-30T17:30:00+01:00}]
+                exhaustive: false
           - name: overlay file
             rules: [default, fixtures/sooner.yaml]
             checks:
               - now: 2026-11-27T09:00:00+01:00
                 expect: [{key: "thank-you-note:northwind-data:onsite:jonas", due_at: 2026-11-27T17:30:00+01:00}]
+                exhaustive: false
         """,
         state="",
     )
