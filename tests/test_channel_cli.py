@@ -41,7 +41,9 @@ def test_channels_lists_idempotence_and_configuration(
     assert channels["email"]["configured"] is True and channels["email"]["idempotent"] is False
     assert channels["fax"]["configured"] is False
     assert channels["outbox"]["idempotent"] is True
-    assert document["routes"]["reminder"] == "webhook"
+    assert document["routes"]["reminder"] == "webhook"  # routed explicitly
+    assert document["routes"]["email"] == "email"  # its table is there and complete
+    assert document["routes"]["fax"] == "console"  # no [channels.fax]: the dispatcher would print it
     assert document["config"] == str(config)
     assert run("channels") == 0
     table = capsys.readouterr().out
@@ -53,14 +55,23 @@ def test_channels_lists_idempotence_and_configuration(
     assert "channels.webhook.url" in webhook["problem"] and "ftp://example.org" in webhook["problem"]
 
 
-def test_preview_renders_without_sending(capsys: pytest.CaptureFixture[str]) -> None:
+def test_preview_renders_without_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("preview", str(EXAMPLE), "thank-you-note:northwind-data:onsite:jonas", "--now", NOW) == 0
     out = capsys.readouterr().out
     assert "To:      Jonas Weber <jonas.weber@northwind.example>" in out
-    assert "Medium:  email → channel email" in out
+    assert "Medium:  email → channel console" in out  # nothing configured yet
     assert "Jonas" in out and "Staff Engineer" in out
     assert run("preview", str(EXAMPLE), "thank-you-note:harbor-logistics:panel:greta", "--now", NOW, "--html") == 0
     assert "@media print" in capsys.readouterr().out
+    config = tmp_path / "config.toml"
+    config.write_text('[channels.email]\nhost = "smtp.example.org"\n')
+    assert (
+        run(
+            "preview", str(EXAMPLE), "thank-you-note:northwind-data:onsite:jonas", "--now", NOW, "--config", str(config)
+        )
+        == 0
+    )
+    assert "Medium:  email → channel email" in capsys.readouterr().out
 
 
 def test_preview_of_a_blocked_message_exits_1_with_the_reason(

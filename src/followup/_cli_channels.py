@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ._config import Config
     from ._delivery import ChannelSpec
 
-__all__ = ["agenda_ics", "channel_specs", "register"]
+__all__ = ["agenda_ics", "channel_rows", "channel_specs", "effective_routes", "register"]
 
 config_option = click.option(
     "--config",
@@ -86,6 +86,50 @@ def agenda_ics(
     return data, len(messages)
 
 
+def channel_rows(config: Config) -> list[dict[str, Any]]:
+    """One row per installed channel: media, idempotent, configured, and what is wrong with its settings."""
+    from ._config import validate_channel_settings
+
+    rows: list[dict[str, Any]] = []
+    for spec in channel_specs():
+        settings = config.channel_settings(spec.name)
+        problem = None
+        if config.has_channel_section(spec.name):
+            try:
+                validate_channel_settings(spec.name, settings, spec.config_schema, config.where)
+            except InvalidInput as exc:
+                problem = "; ".join(p.message for p in exc.problems)
+        rows.append(
+            {
+                "name": spec.name,
+                "plugin": spec.plugin,
+                "media": sorted(spec.media),
+                "idempotent": spec.idempotent,
+                "configured": problem is None and bool(spec.is_configured(settings)),
+                "problem": problem,
+                "description": spec.description,
+            }
+        )
+    return rows
+
+
+def effective_routes(config: Config, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The channel each medium goes to, decided as the dispatcher decides it.
+
+    An explicit ``[routes]`` entry; else the medium's default channel when its
+    ``[channels.…]`` table is there and complete; else ``console``.
+    """
+    configured = {row["name"] for row in rows if row["configured"]}
+    explicit = config.data.get("routes", {})
+    routes: dict[str, str] = {}
+    for medium in ("email", "postal", "fax", "phone", "reminder"):
+        name = config.route(medium)
+        if medium not in explicit and not (config.has_channel_section(name) and name in configured):
+            name = "console"
+        routes[medium] = name
+    return routes
+
+
 def _config(path: str | None) -> Config:
     from ._config import load_config
 
@@ -111,30 +155,9 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     def channels(config_file: str | None, fmt: str) -> None:
         """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
-        from ._config import validate_channel_settings
-
         config = _config(config_file)
-        rows: list[dict[str, Any]] = []
-        for spec in channel_specs():
-            settings = config.channel_settings(spec.name)
-            problem = None
-            if config.has_channel_section(spec.name):
-                try:
-                    validate_channel_settings(spec.name, settings, spec.config_schema, config.where)
-                except InvalidInput as exc:
-                    problem = "; ".join(p.message for p in exc.problems)
-            rows.append(
-                {
-                    "name": spec.name,
-                    "plugin": spec.plugin,
-                    "media": sorted(spec.media),
-                    "idempotent": spec.idempotent,
-                    "configured": problem is None and bool(spec.is_configured(settings)),
-                    "problem": problem,
-                    "description": spec.description,
-                }
-            )
-        routes = {medium: config.route(medium) for medium in ("email", "postal", "fax", "phone", "reminder")}
+        rows = channel_rows(config)
+        routes = effective_routes(config, rows)
         if fmt == "json":
             document = {"config": config.where, "channels": rows, "routes": routes}
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -204,7 +227,8 @@ def register(group: click.Group) -> None:
             )
             to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
         click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
-        click.echo(f"Medium:  {message.medium} → channel {config.route(message.medium)}")
+        route = effective_routes(config, channel_rows(config)).get(message.medium, "console")
+        click.echo(f"Medium:  {message.medium} → channel {route}")
         if to:
             click.echo(f"To:      {to.replace(chr(10), ', ')}")
         click.echo(f"Subject: {message.subject}")
