@@ -317,3 +317,22 @@ def test_any_layout_keeps_every_line_and_every_entry(tmp_path: Path, layouts: li
         assert new.contacts == expected
     retired = after.application(f"app{target}")
     assert retired is not None and retired.contacts[-1].kind == "retired"
+
+
+def test_an_explicit_store_wins_over_the_state_environment_variable(
+    example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from followup._store import open_store
+
+    url = f"sqlite:///{tmp_path / 'followup.sqlite3'}"
+    store = open_store(url)
+    store.import_state(load_state(EXAMPLE))
+    store.close()
+    monkeypatch.setenv("FOLLOWUP_STATE", str(example))
+    before = example.read_text(encoding="utf-8")
+    code, out, err = run(capsys, "retire", "delta-robotics", "--store", url, "--at", NOW)
+    assert code == 0, err
+    assert url in out and example.read_text(encoding="utf-8") == before
+    code, out, err = run(capsys, "retire", "quill-media", "--at", NOW)
+    assert code == 0, err
+    assert str(example) in out and example.read_text(encoding="utf-8") != before

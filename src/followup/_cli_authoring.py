@@ -171,7 +171,11 @@ class _Opened:
         self.store: Any = None
         self.journal: Journal
         if state_path is not None and store_url is not None:
-            raise click.UsageError("give --state FILE or --store URL, not both")
+            from click.core import ParameterSource
+
+            if click.get_current_context().get_parameter_source("state_path") != ParameterSource.ENVIRONMENT:
+                raise click.UsageError("give --state FILE or --store URL, not both")
+            state_path = None  # an explicit --store wins over FOLLOWUP_STATE
         if state_path is not None:
             self.journal = StateFile(state_path)
             self.where = state_path
