@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import functools
 import shutil
 import socket
 import ssl
@@ -16,6 +17,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
 from followup._config import Config
@@ -335,3 +338,39 @@ def test_names_with_accents_and_commas_are_encoded_not_mangled(
     assert mail["Subject"] == "Danke schön"
     raw = inbox.envelopes[0].original_content
     assert raw.isascii()  # RFC 2047 encoded words, not raw UTF-8 in the headers
+
+
+@functools.cache
+def _jonas_note() -> Any:
+    state = load_state(EXAMPLE)
+    action = Engine(load_rulebook()).evaluate(state, NOW).get("thank-you-note:northwind-data:onsite:jonas")
+    return render_message(build_context(state, action, {}, now=NOW))
+
+
+_BREAKS = st.sampled_from(["\r", "\n", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
+    after=st.text(max_size=20),
+    line_break=_BREAKS,
+    where=st.sampled_from(["subject", "recipient name", "sender name"]),
+)
+def test_no_line_break_anywhere_in_a_header_value_gets_through(
+    before: str, after: str, line_break: str, where: str
+) -> None:
+    """Whatever surrounds it, a line break in a header value is refused before any connection is made."""
+    message = _jonas_note()
+    value = before + line_break + after
+    if where == "subject":
+        message = dataclasses.replace(message, subject=value)
+    elif where == "recipient name":
+        message = dataclasses.replace(message, recipient=Party(name=value, email="jonas@example.org"))
+    else:
+        message = dataclasses.replace(message, sender=Party(name=value, email="alex@example.org"))
+    with pytest.raises(DeliveryError, match="line break") as caught:
+        email_channel(free_port(), timeout=1).deliver(
+            message
+        )  # nothing listens there: a connection would fail differently
+    assert not caught.value.transient
