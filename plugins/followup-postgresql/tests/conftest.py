@@ -53,6 +53,9 @@ def postgres_url() -> Iterator[str]:
 
                 command = ["su", "-s", "/bin/sh", pwd.getpwuid(owner).pw_name, "-c", " ".join(command)]
             subprocess.run(command, capture_output=True, check=False, timeout=120)
+        import shutil
+
+        shutil.rmtree(Path(data).parent, ignore_errors=True)
 
 
 @pytest.fixture
