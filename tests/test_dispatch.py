@@ -273,3 +273,36 @@ def test_bad_settings_are_refused(store: Store, options: dict[str, Any], message
 
     with pytest.raises(InvalidInput, match=message):
         dispatcher(store, RecordingChannel(), **options)
+
+
+class Suppressed:
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    @hookimpl
+    def followup_action_suppressed(self, action: Any) -> None:
+        self.keys.append(action.key)
+
+
+def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
+    """Eight notes due at one company, a ceiling of five per company: five go, three are
+    held back (and the hook says so), across the company's two applications."""
+    from followup._rulebook import load_rulebook
+    from followup.testing.stores import CEILING, CONCURRENCY_RULES, concurrency_state
+
+    store = open_memory("memory:")
+    store.import_state(load_state(concurrency_state(1)))
+    channel, held = RecordingChannel(), Suppressed()
+    engine = Engine(load_rulebook(CONCURRENCY_RULES))
+    pm = plugin_manager_with(channel_plugin(channel), held)
+    worker = Dispatcher(store, engine=engine, config=Config(), plugin_manager=pm)
+    worker.run_once(SAMPLE_NOW)
+    assert len(channel.keys) == CEILING == 5
+    assert len(set(held.keys) - set(channel.keys)) == 3
+    state = store.load_state()
+    assert sum(1 for a in state.applications for c in a.contacts if c.kind == "thank_you_note") == CEILING
+    # the store wakes the dispatcher when the ceiling frees, a week later, and the rest go out
+    assert store.next_wake_at() == SAMPLE_NOW + dt.timedelta(days=7)
+    assert worker.run_once(SAMPLE_NOW + dt.timedelta(days=7) - MINUTE).outcomes == []
+    worker.run_once(SAMPLE_NOW + dt.timedelta(days=7))
+    assert len(channel.keys) == len(set(channel.keys)) == 8
