@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -148,6 +149,8 @@ class SQLStore:
         self._dialect = dialect
         self._errors = errors
         self._depth = 0
+        # one connection: threads sharing this store take turns, a transaction at a time
+        self._lock = threading.RLock()
         self._migrate()
 
     # -- plumbing -----------------------------------------------------------
@@ -156,15 +159,16 @@ class SQLStore:
         return statement if self._dialect.placeholder == "?" else statement.replace("?", self._dialect.placeholder)
 
     def _run(self, statement: str, parameters: Sequence[Any] = ()) -> Any:
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(self._sql(statement), tuple(parameters))
-        except self._errors as exc:
-            translated = self._dialect.translate(exc, self.url)
-            if translated is not None:
-                raise translated from None
-            raise
-        return cursor
+        with self._lock:
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute(self._sql(statement), tuple(parameters))
+            except self._errors as exc:
+                translated = self._dialect.translate(exc, self.url)
+                if translated is not None:
+                    raise translated from None
+                raise
+            return cursor
 
     def _all(self, statement: str, parameters: Sequence[Any] = ()) -> list[Any]:
         return list(self._run(statement, parameters).fetchall())
@@ -174,6 +178,11 @@ class SQLStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        with self._lock, self._open_transaction():
+            yield
+
+    @contextmanager
+    def _open_transaction(self) -> Iterator[None]:
         if self._depth:
             self._depth += 1
             try:
