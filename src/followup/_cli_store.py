@@ -390,10 +390,13 @@ def _resolve(store: Any, key: str, outcome: str) -> None:
 def _run_once(dispatcher: Any, moment: dt.datetime) -> Any:
     if not sys.stderr.isatty():
         return dispatcher.run_once(moment)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     due = len(dispatcher.store.peek_due(moment, limit=1_000_000))
-    with Progress(TextColumn("followup run"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[sent]} sent"), transient=True) as progress:
+    columns = (TextColumn("followup run"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[sent]} sent"))
+    # on standard error, so that what the console channel prints on standard output stays clean
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("run", total=due or None, sent=0)
         done = 0
 
