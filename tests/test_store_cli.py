@@ -217,3 +217,18 @@ def test_a_store_from_a_newer_followup(tmp_path: Path, env: dict[str, str]) -> N
         connection.execute("UPDATE followup_meta SET value = '999' WHERE key = 'schema_version'")
     result = followup("run", "--once", cwd=tmp_path, env=env)
     assert result.returncode == 1 and "schema version 999, written by a newer followup" in result.stderr
+
+
+def test_the_default_store_is_a_sqlite_file_in_the_user_data_folder(tmp_path: Path, env: dict[str, str]) -> None:
+    del env["FOLLOWUP_STORE"]
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    result = followup("init", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    expected = tmp_path / "data" / "followup" / "followup.sqlite3"
+    assert f"store sqlite:///{expected} ready" in result.stdout
+    assert expected.exists()
+    # FOLLOWUP_STORE wins over the default, --store over both
+    env["FOLLOWUP_STORE"] = "memory:"
+    assert "store memory: ready" in followup("init", cwd=tmp_path, env=env).stdout
+    other = tmp_path / "other.sqlite3"
+    assert f"store sqlite:///{other} ready" in followup("init", "--store", f"sqlite:///{other}", cwd=tmp_path, env=env).stdout
