@@ -306,3 +306,21 @@ def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
     assert worker.run_once(SAMPLE_NOW + dt.timedelta(days=7) - MINUTE).outcomes == []
     worker.run_once(SAMPLE_NOW + dt.timedelta(days=7))
     assert len(channel.keys) == len(set(channel.keys)) == 8
+
+
+def test_a_delivery_that_keeps_killing_its_worker_is_given_up(store: Store) -> None:
+    """Claims left behind by dead workers are retried only up to the attempt limit."""
+    from followup._store import OutboxEntry
+
+    key = "thank-you-note:acme:onsite:sam"
+    abandoned = OutboxEntry(
+        key, "acme", "claimed", 3, "console", True, SAMPLE_NOW, SAMPLE_NOW, {"key": key}, lease_until=SAMPLE_NOW + MINUTE
+    )
+    assert store.claim(abandoned, None)
+    channel = RecordingChannel()
+    worker = dispatcher(store, channel, max_attempts=3)
+    report = worker.run_once(SAMPLE_NOW + 2 * MINUTE)
+    entry = store.outbox_entry(key)
+    assert entry is not None and entry.status == "failed" and entry.error is not None
+    assert entry.error.startswith("gave up after 3 attempts")
+    assert key in report.keys("failed") and key not in channel.keys

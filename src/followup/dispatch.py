@@ -364,6 +364,13 @@ class Dispatcher:
                     report.outcomes.append(Outcome(entry.key, "uncertain", entry.channel, error, subject))
                     self._notify("followup_action_failed", action=action, error=error, final=True)
                     continue
+                if entry.attempts >= self.max_attempts:
+                    # a message whose delivery keeps killing its worker must not kill them all forever
+                    error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
+                    self.store.update_outbox(entry.key, status="failed", now=now, error=error)
+                    report.outcomes.append(Outcome(entry.key, "failed", entry.channel, error, subject))
+                    self._notify("followup_action_failed", action=action, error=error, final=True)
+                    continue
                 self.store.update_outbox(
                     entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
                 )
