@@ -310,11 +310,13 @@ def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
 
 def test_a_delivery_that_keeps_killing_its_worker_is_given_up(store: Store) -> None:
     """Claims left behind by dead workers are retried only up to the attempt limit."""
-    from followup._store import OutboxEntry
+    from followup._store import OutboxEntry, action_to_dict
 
     key = "thank-you-note:acme:onsite:sam"
+    action = Engine().evaluate(store.load_state(), SAMPLE_NOW).get(key)
+    assert action is not None
     abandoned = OutboxEntry(
-        key, "acme", "claimed", 3, "console", True, SAMPLE_NOW, SAMPLE_NOW, {"key": key}, lease_until=SAMPLE_NOW + MINUTE
+        key, "acme", "claimed", 3, "console", True, SAMPLE_NOW, SAMPLE_NOW, action_to_dict(action), lease_until=SAMPLE_NOW + MINUTE
     )
     assert store.claim(abandoned, None)
     channel = RecordingChannel()
