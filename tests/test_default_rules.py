@@ -358,7 +358,7 @@ def test_keep_searching_while_fewer_than_three_are_active(evaluate: Any) -> None
     two = state_doc(application("a", applied_at="2026-03-02"), application("b", applied_at="2026-03-03"))
     (nudge,) = by_rule(evaluate(two, "2026-03-04T10:00:00+01:00"), "keep-searching")
     assert nudge.kind == "keep_searching"
-    assert nudge.opens_at == at("2026-03-03T00:00:00+01:00")
+    assert nudge.opens_at == at("2026-03-03T09:00:00+01:00")
     assert nudge.status == "due"
     three = state_doc(*(application(x, applied_at="2026-03-02") for x in "abc"))
     assert by_rule(evaluate(three, "2026-03-04T10:00:00+01:00"), "keep-searching") == []
@@ -371,7 +371,7 @@ def test_keep_searching_comes_back_weekly(evaluate: Any) -> None:
     doc["contacts"] = [{"at": "2026-03-04T12:00:00+01:00", "kind": "keep_searching"}]
     (nudge,) = by_rule(evaluate(doc, "2026-03-05T10:00:00+01:00"), "keep-searching")
     assert nudge.status == "upcoming"
-    assert nudge.opens_at == at("2026-03-11T12:00:00+01:00")
+    assert nudge.opens_at == at("2026-03-11T09:00:00+01:00")
 
 
 # -- bridge-note ------------------------------------------------------------------------

@@ -64,11 +64,11 @@ def test_each_verb_appends_one_line_and_the_engine_honours_it(example: Path) -> 
     assert "# Two interviewers on Thursday: thank-you notes due Monday, references to warn." in example.read_text()
 
     later = "2026-11-30T10:00:00+01:00"
-    assert status(example, JONAS, later) == ("done", "done: thank you note to jonas Mon 30 Nov 2026 9:00 CET")
+    assert status(example, JONAS, later) == ("done", "done: thank you note to jonas Mon 30 Nov 2026 09:00 CET")
     assert status(example, CALL, later)[0] == "upcoming"
     assert status(example, CALL, later)[1].startswith("snoozed until Thu 3 Dec 2026 ")
     assert status(example, CALL, "2026-12-03T09:00:00+01:00")[0] == "overdue"
-    assert status(example, RAVI, later) == ("done", "dismissed Mon 30 Nov 2026 9:30 CET: We barely spoke.")
+    assert status(example, RAVI, later) == ("done", "dismissed Mon 30 Nov 2026 09:30 CET: We barely spoke.")
     delta = [a for a in ENGINE.evaluate(load_state(example), at(later)) if a.application == "delta-robotics"]
     assert delta and all(a.status == "done" and a.reason.startswith("application retired") for a in delta)
     # the done entry is a real contact of the action's kind, so caps count it
@@ -87,7 +87,7 @@ def test_candidate_wide_actions_go_to_the_top_level_log(tmp_path: Path) -> None:
         "  - {id: a, company: A, position: P, status: applied, applied_at: 2026-11-02}\n",
         encoding="utf-8",
     )
-    key = "keep-searching:20261101T2300Z"
+    key = "keep-searching:20261102T0800Z"
     assert status(path, key, "2026-11-03T10:00:00+01:00")[0] == "due"
     mark_done(StateFile(path), ENGINE, key, at=at("2026-11-03T10:00:00+01:00"))
     text = path.read_text(encoding="utf-8")
@@ -96,7 +96,7 @@ def test_candidate_wide_actions_go_to_the_top_level_log(tmp_path: Path) -> None:
     assert [c.kind for c in state.contacts] == ["keep_searching"]
     assert state.applications[0].contacts == ()
     agenda = ENGINE.evaluate(state, at("2026-11-03T11:00:00+01:00"))
-    assert [a.key for a in agenda if a.rule == "keep-searching" and a.status != "done"] == ["keep-searching:20261110T0900Z"]
+    assert [a.key for a in agenda if a.rule == "keep-searching" and a.status != "done"] == ["keep-searching:20261110T0800Z"]
 
 
 @pytest.mark.parametrize(
@@ -261,7 +261,7 @@ def test_round_trip_through_the_sqlite_store(tmp_path: Path, capsys: pytest.Capt
     assert status(state, JONAS, later)[0] == "done"
     assert status(state, CALL, later)[1].startswith("snoozed until Thu 3 Dec 2026 ")
     assert status(state, CALL, "2026-12-03T09:00:00+01:00")[0] == "overdue"
-    assert status(state, RAVI, later) == ("done", "dismissed Mon 30 Nov 2026 9:30 CET: We barely spoke.")
+    assert status(state, RAVI, later) == ("done", "dismissed Mon 30 Nov 2026 09:30 CET: We barely spoke.")
     delta = [a for a in ENGINE.evaluate(state, at(later)) if a.application == "delta-robotics"]
     assert delta and all(a.status == "done" for a in delta)
     # history is kept: the example's own contacts are all still there

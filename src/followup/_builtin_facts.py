@@ -82,7 +82,7 @@ FACTS: tuple[Fact, ...] = (
     _fact(
         "candidate.active_applications",
         "integer",
-        "How many applications are applied, interviewing or at the offer stage.",
+        "How many applications are applied, interviewing or at the offer stage, and not retired.",
         lambda s: s.world.active_applications,
     ),
     _fact(

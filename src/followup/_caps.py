@@ -174,5 +174,6 @@ def _formatted(instant: dt.datetime, tz: dt.tzinfo, short: bool) -> str:
     # interviewer of an interview, opens and due of one window). Equal instants give
     # equal text whatever their own zone, since only the instant in ``tz`` is shown.
     local = instant.astimezone(tz)
-    text = local.strftime("%a %d %b %H:%M" if short else "%a %d %b %Y %H:%M %Z")
-    return text.replace(" 0", " ", 1)
+    if short:
+        return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"

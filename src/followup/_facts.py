@@ -74,7 +74,9 @@ class StateView:
     @property
     def active_applications(self) -> int:
         if self._active is None:
-            self._active = sum(1 for a in self.state.applications if a.status in ACTIVE_STATUSES)
+            self._active = sum(
+                1 for v in self.applications if v.application.status in ACTIVE_STATUSES and not v.retired
+            )
         return self._active
 
     @property
@@ -123,6 +125,11 @@ class LogView:
     def next_log_entry_at(self) -> dt.datetime | None:
         """The first log entry after now, which will change this view when it comes."""
         return self._future
+
+    @property
+    def retired(self) -> bool:
+        """Whether a person retired this application (a ``retired`` log entry), by now."""
+        return any(entry.kind == "retired" for entry in self.log)
 
 
 class ApplicationView(LogView):
