@@ -31,6 +31,32 @@ def followup(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
     )
 
 
+def followup_in_process(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The same command line in this process (faster): output captured, exit status kept."""
+    import contextlib
+    import io
+
+    from followup.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "config.toml"
@@ -107,10 +133,10 @@ def test_the_quick_start_delivers_once_then_nothing(tmp_path: Path, env: dict[st
 
 def test_import_export_round_trip_and_log_commands(tmp_path: Path, env: dict[str, str]) -> None:
     example = ROOT / "examples" / "job-search.yaml"
-    assert followup("init", cwd=tmp_path, env=env).returncode == 0
-    first = followup("import", str(example), cwd=tmp_path, env=env)
+    assert followup_in_process("init", cwd=tmp_path, env=env).returncode == 0
+    first = followup_in_process("import", str(example), cwd=tmp_path, env=env)
     assert "7 application(s) added" in first.stdout
-    again = followup("import", str(example), cwd=tmp_path, env=env)
+    again = followup_in_process("import", str(example), cwd=tmp_path, env=env)
     assert "nothing new" in again.stdout
     steps = [
         ("log", "contact", "atlas-insurance", "reply", "--note", "decision next week", "--at", "2026-11-28T10:00:00+01:00"),
@@ -123,9 +149,9 @@ def test_import_export_round_trip_and_log_commands(tmp_path: Path, env: dict[str
         ("log", "contact", "-", "keep_searching", "--at", "2026-11-28T12:00:00+01:00"),
     ]  # fmt: skip
     for step in steps:
-        result = followup(*step, cwd=tmp_path, env=env)
+        result = followup_in_process(*step, cwd=tmp_path, env=env)
         assert result.returncode == 0, (step, result.stderr)
-    exported = followup("export", "--format", "json", cwd=tmp_path, env=env)
+    exported = followup_in_process("export", "--format", "json", cwd=tmp_path, env=env)
     document = json.loads(exported.stdout)
     from followup import load_state
 
@@ -137,10 +163,10 @@ def test_import_export_round_trip_and_log_commands(tmp_path: Path, env: dict[str
     assert [c.kind for c in state.contacts] == ["keep_searching"]
     # the export imports into an empty store as the same state
     out = tmp_path / "exported.yaml"
-    assert followup("export", "-o", str(out), cwd=tmp_path, env=env).returncode == 0
+    assert followup_in_process("export", "-o", str(out), cwd=tmp_path, env=env).returncode == 0
     other = dict(env, FOLLOWUP_STORE=f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    assert followup("import", str(out), cwd=tmp_path, env=other).returncode == 0
-    assert json.loads(followup("export", "--format", "json", cwd=tmp_path, env=other).stdout) == document
+    assert followup_in_process("import", str(out), cwd=tmp_path, env=other).returncode == 0
+    assert json.loads(followup_in_process("export", "--format", "json", cwd=tmp_path, env=other).stdout) == document
 
 
 @pytest.mark.parametrize(
@@ -153,7 +179,7 @@ def test_import_export_round_trip_and_log_commands(tmp_path: Path, env: dict[str
     ],
 )
 def test_bad_input_before_init(tmp_path: Path, env: dict[str, str], args: tuple[str, ...], message: str) -> None:
-    result = followup(*args, cwd=tmp_path, env=env)
+    result = followup_in_process(*args, cwd=tmp_path, env=env)
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
@@ -176,7 +202,7 @@ def test_bad_input_is_a_message_and_exit_1(
 ) -> None:
     shutil.copy(imported, tmp_path / "store.sqlite3")
     before = dump(tmp_path / "store.sqlite3")
-    result = followup(*args, cwd=tmp_path, env=env)
+    result = followup_in_process(*args, cwd=tmp_path, env=env)
     assert result.returncode == 1, result
     assert re.search(re.escape(message), result.stderr), result.stderr
     assert "Traceback" not in result.stderr
