@@ -7,7 +7,7 @@ import json
 from conftest import ROOT
 from jsonschema import Draft202012Validator
 
-from followup._schema_rules import rules_schema
+from followup._schema_rules import published_rules_schema
 from followup._schema_state import STATE_SCHEMA
 from followup.plugins import build_plugin_manager, collect_vocabulary
 
@@ -17,7 +17,7 @@ def test_shipped_schemas_are_current() -> None:
     vocabulary = collect_vocabulary(build_plugin_manager(entry_points=False))
     shipped_rules = json.loads((ROOT / "docs/schemas/rules.schema.json").read_text())
     shipped_state = json.loads((ROOT / "docs/schemas/state.schema.json").read_text())
-    assert shipped_rules == json.loads(json.dumps(rules_schema(vocabulary))), "run: followup schema rules > docs/schemas/rules.schema.json"
+    assert shipped_rules == json.loads(json.dumps(published_rules_schema(vocabulary))), "run: followup schema rules > docs/schemas/rules.schema.json"
     assert shipped_state == json.loads(json.dumps(STATE_SCHEMA)), "run: followup schema state > docs/schemas/state.schema.json"
 
 
@@ -40,3 +40,18 @@ def test_schemas_are_valid_and_describe_every_field() -> None:
 
         walk(schema, name)
         assert not missing, missing
+
+
+def test_the_published_rules_schema_accepts_rulebooks_and_overlays() -> None:
+    import yaml
+
+    schema = json.loads((ROOT / "docs/schemas/rules.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    default = yaml.safe_load((ROOT / "rules/default.yaml").read_text())
+    assert not list(validator.iter_errors(default))
+    overlay = {"extends": "default", "rules": [{"id": "keep-searching", "enabled": False}]}
+    assert not list(validator.iter_errors(overlay))
+    incomplete = {"rules": [{"id": "keep-searching", "enabled": False}]}
+    assert list(validator.iter_errors(incomplete))  # without extends, a rule must be complete
+    typo = {"extends": "default", "rules": [{"id": "keep-searching", "enabeld": False}]}
+    assert list(validator.iter_errors(typo))

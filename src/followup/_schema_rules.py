@@ -15,7 +15,7 @@ from ._schema_state import SCHEMA_BASE
 from ._time import Offset
 from ._vocabulary import LEVELS, Vocabulary
 
-__all__ = ["rules_schema"]
+__all__ = ["published_rules_schema", "rules_schema"]
 
 _ID = {
     "type": "string",
@@ -247,4 +247,32 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             "rules": {"type": "array", "items": rule, "description": "The rules."},
         },
         "$defs": {"time": time_expr, "condition": condition, "match": match},
+    }
+
+
+def published_rules_schema(vocabulary: Vocabulary) -> dict[str, Any]:
+    """The schema ``followup schema rules`` prints, for editors and other tools.
+
+    One document for both kinds of rulebook: a rulebook that says ``extends:`` is an
+    overlay (each rule and cap needs only its ``id``); any other is complete.
+    """
+    full = rules_schema(vocabulary)
+    overlay = rules_schema(vocabulary, partial=True)
+    body = ("type", "description", "additionalProperties", "properties")
+    return {
+        "$schema": full["$schema"],
+        "$id": full["$id"],
+        "title": full["title"],
+        "description": (
+            "A followup rulebook. With 'extends' it is an overlay: rules and caps change "
+            "their base by id, and only 'id' is required in each."
+        ),
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/overlay"},
+        "else": {"$ref": "#/$defs/rulebook"},
+        "$defs": {
+            **full["$defs"],
+            "rulebook": {key: full[key] for key in body},
+            "overlay": {key: overlay[key] for key in body},
+        },
     }

@@ -155,10 +155,10 @@ def schema(which: str) -> None:
 
         document = STATE_SCHEMA
     else:
-        from ._schema_rules import rules_schema
+        from ._schema_rules import published_rules_schema
         from .plugins import get_vocabulary
 
-        document = rules_schema(get_vocabulary())
+        document = published_rules_schema(get_vocabulary())
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
