@@ -1,0 +1,16 @@
+"""Every command of the `followup` group has its section in docs/cli.md."""
+
+from __future__ import annotations
+
+import click
+from conftest import ROOT
+
+from followup import cli
+
+
+def test_every_command_is_documented() -> None:
+    cli._add_commands(cli.cli)  # noqa: SLF001 - what main() does before running
+    doc = (ROOT / "docs" / "cli.md").read_text()
+    for name, command in cli.cli.commands.items():
+        assert f"### followup {name}\n" in doc, name
+        assert isinstance(command, click.Command)
