@@ -326,3 +326,23 @@ def test_a_delivery_that_keeps_killing_its_worker_is_given_up(store: Store) -> N
     assert entry is not None and entry.status == "failed" and entry.error is not None
     assert entry.error.startswith("gave up after 3 attempts")
     assert key in report.keys("failed") and key not in channel.keys
+
+
+def test_a_retry_that_is_no_longer_needed_is_not_sent(store: Store) -> None:
+    """A note failing transiently is not sent later if, meanwhile, the employer turned the
+    candidate withdrew the application."""
+    down = {"on": True}
+    channel = RecordingChannel(fail=lambda m: DeliveryError("server down", transient=True) if down["on"] else None)
+    worker = dispatcher(store, channel, backoff=MINUTE)
+    worker.run_once(SAMPLE_NOW)
+    assert {e.status for e in store.outbox()} == {"retrying"}
+    store.set_status("initech", "withdrawn", SAMPLE_NOW + dt.timedelta(seconds=30))
+    down["on"] = False
+    worker.run_once(SAMPLE_NOW + MINUTE)
+    leverage = store.outbox_entry("leverage-offer:initech:20261125T1500Z")
+    assert leverage is not None and leverage.status == "failed"
+    assert leverage.error is not None and leverage.error.startswith("not sent: no longer needed (")
+    assert "leverage-offer:initech:20261125T1500Z" not in channel.keys
+    # the others are still wanted and go out, once (with the nudge to keep searching the withdrawal brought)
+    assert set(channel.keys) >= SAMPLE_DUE - {"leverage-offer:initech:20261125T1500Z"}
+    assert len(channel.keys) == len(set(channel.keys))

@@ -317,6 +317,30 @@ class Dispatcher:
             wanted = self.store.applications_of_company(subject) or [subject]
         return self.store.load_state(wanted, heads="offers")
 
+    def _no_longer_wanted(self, action: Action, subject: str, now: dt.datetime) -> str | None:
+        """Why a claim waiting to be tried again should not go out any more, or ``None``.
+
+        The subject is evaluated afresh as if this claim had never been logged; the
+        action must still be due or overdue.
+        """
+        state = self._load(subject)
+        if subject == JOURNAL:
+            state = replace(state, contacts=tuple(c for c in state.contacts if c.action != action.key))
+        else:
+            state = replace(
+                state,
+                applications=tuple(
+                    replace(a, contacts=tuple(c for c in a.contacts if c.action != action.key)) if a.id == subject else a
+                    for a in state.applications
+                ),
+            )
+        current = self.engine.evaluate(state, now).get(action.key)
+        if current is None:
+            return "the rulebook no longer asks for it"
+        if current.status in ("due", "overdue"):
+            return None
+        return f"{current.status}: {current.reason}"
+
     def _lock_name(self, subject: str, state: State) -> str:
         """The lock a claim for ``subject`` needs: a cap counting contacts across
         applications needs the company's (or everyone's) lock, not just the subject's."""
@@ -349,7 +373,7 @@ class Dispatcher:
                 continue  # another worker is delivering it right now
             if entry.status == "retrying" and entry.next_attempt_at is not None and entry.next_attempt_at > now:
                 continue
-            with self.store.locked(subject):
+            with self.store.locked(self._lock_name(subject, state)):
                 current = self.store.outbox_entry(entry.key)
                 if current is None or (current.status, current.attempts) != (entry.status, entry.attempts):
                     continue  # someone else moved it on
@@ -367,6 +391,14 @@ class Dispatcher:
                 if entry.attempts >= self.max_attempts:
                     # a message whose delivery keeps killing its worker must not kill them all forever
                     error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
+                    self.store.update_outbox(entry.key, status="failed", now=now, error=error)
+                    report.outcomes.append(Outcome(entry.key, "failed", entry.channel, error, subject))
+                    self._notify("followup_action_failed", action=action, error=error, final=True)
+                    continue
+                moot = self._no_longer_wanted(action, subject, now)
+                if moot is not None:
+                    # the employer replied, the application closed, a cap filled up meanwhile
+                    error = f"not sent: no longer needed ({moot})"
                     self.store.update_outbox(entry.key, status="failed", now=now, error=error)
                     report.outcomes.append(Outcome(entry.key, "failed", entry.channel, error, subject))
                     self._notify("followup_action_failed", action=action, error=error, final=True)
