@@ -9,6 +9,8 @@ import pytest
 from followup import InvalidInput, Store, StoreError, open_store
 from followup.testing.stores import StoreConformance
 
+pytestmark = pytest.mark.postgres
+
 
 class TestPostgreSQLStore(StoreConformance):
     #: 300 companies x 2 applications x 4 interviewers: 2,400 due actions, 1,500 within the ceiling
