@@ -16,8 +16,10 @@ every ratio is to hand-written Python measured in the same run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import statistics
@@ -620,7 +622,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2000 applications, 3 runs, small stores; print only")
     parser.add_argument("--no-scale", action="store_true", help="skip the store benchmarks (tick and streaming)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write the report")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=BENCH / "results" / "latest.json",
+        help="where to save every figure of this run as JSON (default bench/results/latest.json)",
+    )
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        help="measure nothing: write the report and plot again from a saved results file (with --stream-json merged in)",
+    )
     args = parser.parse_args(argv)
+    if args.from_results is not None:
+        report = load_results(args.from_results)
+        given = argv if argv is not None else sys.argv[1:]
+        report.command += "`, then re-written without measuring by `python bench/run.py " + " ".join(given)
+        if args.stream_json is not None:
+            import scale
+
+            report.stream = json.loads(args.stream_json.read_text(encoding="utf-8"))
+            report.stream["reused"] = args.stream_json.name
+            scale.stream_notes(report)
+        return write(report, args.output)
     if args.quick:
         args.apps, args.runs, args.tick_sizes, args.stream = 2000, 3, "1000,10000", 10_000
     report = Report(machine=machine(), apps=args.apps, runs=args.runs)
@@ -646,21 +670,38 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(s) for s in args.tick_sizes.split(",") if s]
         stream_count = args.stream
         if args.stream_json is not None:
-            import json
-
             report.stream = json.loads(args.stream_json.read_text(encoding="utf-8"))
             report.stream["reused"] = args.stream_json.name
             stream_count = 0
         scale.measure(report, sizes, stream_count, repeats=args.tick_repeats, budget=args.tick_budget)
-    text = render(report)
     if args.quick:
-        print(text)
+        print(render(report))
         return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n", encoding="utf-8")
-    plot(report, args.output.with_suffix(".png"))
-    print(f"wrote {args.output} and {args.output.with_suffix('.png')}")
+    save_results(report, args.results)
+    return write(report, args.output)
+
+
+def write(report: Report, output: Path) -> int:
+    """Write the report and its plot."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(report) + "\n", encoding="utf-8")
+    plot(report, output.with_suffix(".png"))
+    print(f"wrote {output} and {output.with_suffix('.png')}")
     return 0
+
+
+def save_results(report: Report, path: Path) -> None:
+    """Every figure of ``report`` as JSON, for ``--from-results``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dataclasses.asdict(report), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"saved the figures to {path}")
+
+
+def load_results(path: Path) -> Report:
+    """A report saved by :func:`save_results`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["ticks"] = {backend: {int(size): value for size, value in times.items()} for backend, times in data["ticks"].items()}
+    return Report(**data)
 
 
 if __name__ == "__main__":

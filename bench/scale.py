@@ -313,6 +313,11 @@ def _notes(report: Any) -> None:
                 f"to {times[largest] * 1000:.0f} ms ({growth[backend]:.2f}x)."
             )
     report.tick_notes[:0] = [*lines, ""] if lines else []
+    stream_notes(report)
+
+
+def stream_notes(report: Any) -> None:
+    """The sentences describing ``report.stream``."""
     if report.stream:
         s = report.stream
         reused = s.get("reused")
