@@ -151,6 +151,7 @@ class Report:
     cli_ms: float = 0.0
     python_ms: float = 0.0
     cli_modules: int = 0
+    cli_profile: list[str] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)
     ticks: dict[str, dict[int, float]] = field(default_factory=dict)
     tick_notes: list[str] = field(default_factory=list)
@@ -309,6 +310,44 @@ def cli_startup(report: Report, runs: int) -> None:
         report.cli_modules = int(done.stderr.strip().splitlines()[-1])
     except (ValueError, IndexError):
         report.cli_modules = 0
+    report.cli_profile = cli_profile(argv)
+
+
+def cli_profile(argv: list[str], top: int = 12) -> list[str]:
+    """Where a fresh ``followup agenda`` process spends its time: the followup functions by cumulative time."""
+    import pstats
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        output = str(Path(scratch) / "cli.prof")
+        code = "\n".join(
+            [
+                "import cProfile, sys",
+                f"sys.argv = {argv!r}",
+                "profiler = cProfile.Profile()",
+                "profiler.enable()",
+                "try:",
+                "    from followup.cli import main",
+                "    main()",
+                "except SystemExit:",
+                "    pass",
+                "profiler.disable()",
+                f"profiler.dump_stats({output!r})",
+            ]
+        )
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+        stats = pstats.Stats(output).stats  # type: ignore[attr-defined]
+    total = max(entry[3] for entry in stats.values())
+    rows = sorted(
+        ((key, entry) for key, entry in stats.items() if "/followup/" in key[0] and key[2] not in ("<module>", "main")),
+        key=lambda item: item[1][3],
+        reverse=True,
+    )[:top]
+    lines = []
+    for (filename, line, function), (_, calls, _own, cumulative, _) in rows:
+        where = "followup/" + filename.split("/followup/", 1)[1]
+        lines.append(f"| `{function}` ({where}:{line}) | {calls:,} | {cumulative * 1000:.0f} ms | {100 * cumulative / total:.0f}% |")
+    return lines
 
 
 # ---------------------------------------------------------------------------
@@ -469,7 +508,13 @@ def render(report: Report) -> str:
         "",
         f"followup adds {report.cli_ms - report.python_ms:.0f} ms over the bare interpreter, importing",
         f"{report.cli_modules} modules. `followup/__init__.py` imports nothing until a name is",
-        "used, and every command imports what it needs inside its function.",
+        "used, and every command imports what it needs inside its function. Where the",
+        "time goes in one such process (cProfile, so slower than the figure above; the",
+        "followup functions with the largest time including callees, imports included):",
+        "",
+        "| function | calls | with callees | share |",
+        "| --- | ---: | ---: | ---: |",
+        *report.cli_profile,
         "",
         "## The dispatcher's tick and streaming from the store",
         "",
