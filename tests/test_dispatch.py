@@ -346,3 +346,28 @@ def test_a_retry_that_is_no_longer_needed_is_not_sent(store: Store) -> None:
     # the others are still wanted and go out, once (with the nudge to keep searching the withdrawal brought)
     assert set(channel.keys) >= SAMPLE_DUE - {"leverage-offer:initech:20261125T1500Z"}
     assert len(channel.keys) == len(set(channel.keys))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"routes": {"email": "pigeon"}}, "routes.email names channel 'pigeon', which no installed plugin provides"),
+        ({"channels": {"email": {"port": 25}}}, "'host' is a required property"),
+    ],
+)
+def test_a_channel_configuration_mistake_stops_the_run_before_any_claim(
+    store: Store, data: dict[str, Any], message: str
+) -> None:
+    from followup import FollowupError
+
+    pm = plugin_manager_with()
+    worker = Dispatcher(store, config=Config(data=data), plugin_manager=pm)
+    with pytest.raises(FollowupError, match=message):
+        worker.run_once(SAMPLE_NOW)
+    assert store.outbox() == []
+    assert not logged_keys(store)
+    # once the configuration is fixed, the next run finds everything due at once
+    channel = RecordingChannel()
+    fixed = dispatcher(store, channel)
+    fixed.run_once(SAMPLE_NOW + MINUTE)
+    assert sorted(channel.keys) == sorted(SAMPLE_DUE)

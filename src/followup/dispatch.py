@@ -29,6 +29,7 @@ outbox but not as a contact; the candidate logs the call once made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -210,7 +211,9 @@ class Dispatcher:
         A rule's ``channel:`` naming an installed channel (rather than a medium) wins; otherwise the medium's
         route from the configuration's ``[routes]`` (which must name an installed
         channel); otherwise the medium's default route when the configuration has a
-        section for that channel and it has what it needs; otherwise ``console``.
+        section for that channel; otherwise ``console``. A channel chosen this way
+        whose settings are wrong stops the run with a message before anything is
+        claimed, rather than falling back silently.
         """
         if action.channel and action.channel not in _MEDIA and action.channel in self.specs:
             return self.specs[action.channel]
@@ -227,8 +230,8 @@ class Dispatcher:
             return spec
         name = self.config.route(medium)
         spec = self.specs.get(name)
-        if spec is not None and self.config.has_channel_section(name) and spec.is_configured(self.config.channel_settings(name)):
-            return spec
+        if spec is not None and self.config.has_channel_section(name):
+            return spec  # configured on purpose: a mistake in its settings is reported, not bypassed
         console = self.specs.get(DEFAULT_CHANNEL)
         if console is None:
             raise FollowupError(
@@ -242,7 +245,15 @@ class Dispatcher:
         if channel is None:
             from .channels import build_channel
 
-            channel = self._channels[spec.name] = build_channel(spec, self.config)
+            try:
+                channel = build_channel(spec, self.config)
+            except FollowupError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a plugin's bug, reported with its name
+                raise FollowupError(
+                    f"channel {spec.name!r} (plugin {spec.plugin!r}) could not be set up: {type(exc).__name__}: {exc}"
+                ) from None
+            self._channels[spec.name] = channel
         return channel
 
     # -- events -----------------------------------------------------------------
@@ -300,9 +311,16 @@ class Dispatcher:
         report = TickReport(now)
         subjects = self.store.lease_due(now, limit=self.batch, worker=self.worker, lease=self.lease)
         report.subjects = list(subjects)
-        for subject in subjects:
-            # an error escaping here leaves the subject leased: it comes back when the lease runs out
-            self._process(subject, now, report)
+        for index, subject in enumerate(subjects):
+            try:
+                self._process(subject, now, report)
+            except BaseException:
+                # a configuration mistake, a lost database, Ctrl-C: hand back what this
+                # worker holds, so the next run (after the fix) finds it due at once
+                for left in subjects[index:]:
+                    with contextlib.suppress(Exception):
+                        self.store.release(left, now)
+                raise
         return report
 
     # -- one subject -----------------------------------------------------------------
@@ -419,6 +437,8 @@ class Dispatcher:
                     continue  # claimed before: delivered, failed, uncertain or under way
                 medium = self._medium(action, state)
                 spec = self.channel_for(action, medium)
+                # a channel whose configuration is wrong stops the run before this application's claims
+                self._channel(spec)
                 self._notify("followup_action_due", action=action)
                 entry = OutboxEntry(
                     key=action.key,
