@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ._agenda import Action
 
 __all__ = [
+    "MEDIA",
     "Block",
     "Channel",
     "ChannelSpec",
@@ -27,6 +28,9 @@ __all__ = [
     "Receipt",
     "StoreSpec",
 ]
+
+#: the media a message can travel by; a :class:`ChannelSpec` serves some of them
+MEDIA: frozenset[str] = frozenset({"email", "postal", "fax", "phone", "reminder"})
 
 
 @dataclass(frozen=True, slots=True)
