@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from ._cli_plugins import PluginGroup
 from ._errors import FollowupError, InvalidInput
 
 __all__ = ["cli", "main"]
@@ -64,7 +65,7 @@ now_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup", prog_name="followup")
 def cli() -> None:
     """Interview follow-ups, worked out from rules: what is due, when, to whom, how."""
@@ -167,6 +168,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "followup._cli_authoring",
     "followup._cli_channels",
     "followup._cli_store",
+    "followup._cli_plugins",
 )
 
 

@@ -92,7 +92,14 @@ REGISTER_HOOKS = (
 
 
 class PluginLoadError(FollowupError):
-    """A plugin could not be loaded or clashes with another; the message names it and its distribution."""
+    """A plugin could not be loaded or clashes with another; the message names it and its distribution.
+
+    :ivar problems: one sentence per problem (the message joins them with ``; ``).
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +367,7 @@ def collect_vocabulary(pm: pluggy.PluginManager) -> Vocabulary:
                 except VocabularyConflict as exc:
                     problems.append(str(exc))
     if problems:
-        raise PluginLoadError("; ".join(problems))
+        raise PluginLoadError(*problems)
     return vocabulary
 
 
@@ -388,7 +395,7 @@ def collect_channels(pm: pluggy.PluginManager) -> dict[str, ChannelSpec]:
                 continue
             found[spec.name] = replace(spec, plugin=plugin_name)
     if problems:
-        raise PluginLoadError("; ".join(problems))
+        raise PluginLoadError(*problems)
     return dict(sorted(found.items()))
 
 
@@ -441,7 +448,7 @@ def collect_stores(pm: pluggy.PluginManager) -> dict[str, StoreSpec]:
                     continue
                 found[scheme] = stamped
     if problems:
-        raise PluginLoadError("; ".join(problems))
+        raise PluginLoadError(*problems)
     return dict(sorted(found.items()))
 
 
@@ -477,7 +484,7 @@ def collect_commands(pm: pluggy.PluginManager, taken: Mapping[str, object] = {})
             found[command.name] = command
             owners[command.name] = plugin_name
     if problems:
-        raise PluginLoadError("; ".join(problems))
+        raise PluginLoadError(*problems)
     return found
 
 
