@@ -195,15 +195,9 @@ class Dispatcher:
     # -- channels -------------------------------------------------------------
 
     def _collect_channels(self) -> dict[str, ChannelSpec]:
-        specs: dict[str, ChannelSpec] = {}
-        for impl in reversed(self.pm.hook.followup_register_channels.get_hookimpls()):
+        from .plugins import collect_channels
 
-            def register(spec: ChannelSpec) -> None:
-                if isinstance(spec, ChannelSpec) and spec.name not in specs:
-                    specs[spec.name] = spec
-
-            impl.function(register=register)
-        return specs
+        return collect_channels(self.pm)
 
     def channel_for(self, action: Action, medium: str) -> ChannelSpec:
         """The channel an action goes through.
@@ -259,12 +253,9 @@ class Dispatcher:
     # -- events -----------------------------------------------------------------
 
     def _notify(self, hook_name: str, **kwargs: Any) -> None:
-        hook = getattr(self.pm.hook, hook_name)
-        for impl in hook.get_hookimpls():
-            try:
-                impl.function(*[kwargs[name] for name in impl.argnames])
-            except Exception:
-                log.exception("plugin %r raised in %s; ignored", impl.plugin_name, hook_name)
+        from .plugins import notify
+
+        notify(hook_name, pm=self.pm, **kwargs)
 
     # -- the loop -----------------------------------------------------------------
 

@@ -182,6 +182,8 @@ def channel_plugin(channel: Any, *, name: str = "console", idempotent: bool = Tr
     )
 
     class Plugin:
+        channel_name = name
+
         @hookimpl
         def followup_register_channels(self, register: Callable[[ChannelSpec], None]) -> None:
             register(spec)
@@ -190,12 +192,16 @@ def channel_plugin(channel: Any, *, name: str = "console", idempotent: bool = Tr
 
 
 def plugin_manager_with(*plugins: object) -> Any:
-    """A plugin manager with the built-ins (no entry points) and ``plugins`` registered first,
-    so they are asked before the built-ins and their channels win."""
+    """A plugin manager with the built-ins (no entry points) and ``plugins`` registered after
+    them (so they are asked first); a :func:`channel_plugin` named like a built-in
+    channel (``console``) replaces it."""
     from ..plugins import build_plugin_manager
 
     pm = build_plugin_manager(entry_points=False)
     for index, plugin in enumerate(plugins):
+        name = getattr(plugin, "channel_name", None)
+        if name is not None and pm.get_plugin(f"followup.builtins.{name}") is not None:
+            pm.unregister(name=f"followup.builtins.{name}")  # the test channel takes the built-in's place
         pm.register(plugin, name=f"test-plugin-{index}")
     return pm
 
