@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 import os
 import socket
 import threading
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatcher", "Outcome", "TickReport"]
 
-log = logging.getLogger("followup.dispatch")
 
 #: media whose "delivery" is a task for the candidate, not a contact with anyone
 TASK_MEDIA = frozenset({"phone", "reminder"})
