@@ -72,20 +72,6 @@ def quick_start() -> list[str]:
     return [line[2:] for line in block.strip().splitlines() if line.startswith("$ ")]
 
 
-def console_installed() -> bool:
-    from followup._config import Config
-    from followup.dispatch import Dispatcher
-    from followup.stores.memory import open_memory
-
-    return "console" in Dispatcher(open_memory(), config=Config()).specs
-
-
-needs_console = pytest.mark.skipif(
-    not console_installed(), reason="the built-in console channel (followup.builtins.console) is not installed"
-)
-
-
-@needs_console
 def test_the_python_example_runs(tmp_path: Path, env: dict[str, str]) -> None:
     text = DOC.read_text(encoding="utf-8")
     code = text.split("## From Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
@@ -94,7 +80,6 @@ def test_the_python_example_runs(tmp_path: Path, env: dict[str, str]) -> None:
     assert "would-send thank-you-note:northwind-data:onsite:jonas via console" in result.stdout
 
 
-@needs_console
 def test_the_quick_start_delivers_once_then_nothing(tmp_path: Path, env: dict[str, str]) -> None:
     """Done when: init, import, run --once delivers the example's due actions through the
     console channel; a second run --once delivers nothing new."""
