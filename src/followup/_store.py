@@ -304,36 +304,10 @@ def _accepts_create(function: Any) -> bool:
 
 
 def store_specs() -> dict[str, Any]:
-    """Every installed store, by URL scheme."""
-    from . import plugins
+    """Every installed store, by URL scheme (see :func:`followup.plugins.get_stores`)."""
+    from .plugins import get_stores
 
-    getter = getattr(plugins, "get_stores", None)
-    if getter is not None:
-        return dict(getter())
-    from ._delivery import StoreSpec
-
-    pm = plugins.get_plugin_manager()
-    found: dict[str, StoreSpec] = {}
-    problems: list[str] = []
-    for impl in reversed(pm.hook.followup_register_stores.get_hookimpls()):
-
-        def register(spec: StoreSpec, plugin: str = impl.plugin_name) -> None:
-            if not isinstance(spec, StoreSpec):
-                problems.append(f"plugin {plugin!r} registered {spec!r}, which is not a followup.StoreSpec")
-                return
-            for scheme in spec.schemes:
-                other = found.get(scheme)
-                if other is not None:
-                    problems.append(f"store scheme {scheme!r} is registered by both {other.plugin!r} and {plugin!r}")
-                    continue
-                from dataclasses import replace
-
-                found[scheme] = replace(spec, plugin=plugin)
-
-        impl.function(register=register)
-    if problems:
-        raise plugins.PluginLoadError("; ".join(problems))
-    return found
+    return dict(get_stores())
 
 
 # ---------------------------------------------------------------------------
