@@ -135,6 +135,14 @@ class HolidaySet:
         where = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
         return f"HolidaySet({where})"
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HolidaySet):
+            return NotImplemented
+        return (self.country, self.subdivision) == (other.country, other.subdivision)
+
+    def __hash__(self) -> int:
+        return hash((self.country, self.subdivision))
+
 
 @dataclass(frozen=True)
 class Calendar:
