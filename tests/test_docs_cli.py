@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import click
-from conftest import ROOT
 
+from conftest import ROOT
 from followup import cli
 
 
 def test_every_command_is_documented() -> None:
-    cli._add_commands(cli.cli)  # noqa: SLF001 - what main() does before running
+    cli._add_commands(cli.cli)
     doc = (ROOT / "docs" / "cli.md").read_text()
     for name, command in cli.cli.commands.items():
         assert f"### followup {name}\n" in doc, name

@@ -12,7 +12,7 @@ import followup
 def test_all_names_resolve_and_nothing_public_is_missing() -> None:
     for name in followup.__all__:
         assert getattr(followup, name) is not None, name
-    lazy = set(followup._LAZY)  # noqa: SLF001 - the table behind the lazy imports
+    lazy = set(followup._LAZY)
     assert lazy | {"__version__"} == set(followup.__all__)
 
 

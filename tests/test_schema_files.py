@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT
 from jsonschema import Draft202012Validator
 
+from conftest import ROOT
 from followup._schema_rules import published_rules_schema
 from followup._schema_state import STATE_SCHEMA
 from followup.plugins import build_plugin_manager, collect_vocabulary
@@ -21,25 +21,24 @@ def test_shipped_schemas_are_current() -> None:
     assert shipped_state == json.loads(json.dumps(STATE_SCHEMA)), "run: followup schema state > docs/schemas/state.schema.json"
 
 
+def _undescribed(node: object, where: str, missing: list[str]) -> list[str]:
+    if isinstance(node, dict):
+        for key, value in node.get("properties", {}).items():
+            if isinstance(value, dict) and "description" not in value and "$ref" not in value:
+                missing.append(f"{where}.{key}")
+        for key, value in node.items():
+            _undescribed(value, f"{where}.{key}" if key not in ("properties", "items", "$defs") else where, missing)
+    elif isinstance(node, list):
+        for item in node:
+            _undescribed(item, where, missing)
+    return missing
+
+
 def test_schemas_are_valid_and_describe_every_field() -> None:
     for name in ("rules", "state"):
         schema = json.loads((ROOT / f"docs/schemas/{name}.schema.json").read_text())
         Draft202012Validator.check_schema(schema)
-        missing: list[str] = []
-
-        def walk(node: object, where: str) -> None:
-            if isinstance(node, dict):
-                for key, value in node.get("properties", {}).items():
-                    if isinstance(value, dict) and "description" not in value and "$ref" not in value:
-                        missing.append(f"{where}.{key}")
-                for key, value in node.items():
-                    walk(value, f"{where}.{key}" if key not in ("properties", "items", "$defs") else where)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item, where)
-
-        walk(schema, name)
-        assert not missing, missing
+        assert not _undescribed(schema, name, []), name
 
 
 def test_the_published_rules_schema_accepts_rulebooks_and_overlays() -> None:
