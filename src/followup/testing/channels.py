@@ -15,8 +15,8 @@ channel, and give settings that work on the test machine::
         def settings(self, tmp_path):
             return {"path": str(tmp_path / "Mail")}
 
-        def delivered(self, tmp_path, settings):  # what arrived, to check it and count it
-            return [p.read_text() for p in (tmp_path / "Mail" / "new").iterdir()]
+        def delivered(self, tmp_path, settings):  # what arrived, each text with the message's key
+            return [p.name + p.read_text() for p in (tmp_path / "Mail" / "new").iterdir()]
 
 pytest then runs every ``test_*`` method below: the spec is well formed and its
 schema is valid JSON Schema; the settings pass that schema; the channel builds and
@@ -93,7 +93,12 @@ class ChannelConformance:
         return {}
 
     def delivered(self, tmp_path: Path, settings: Mapping[str, Any]) -> list[str] | None:
-        """Everything that arrived at the destination, one text per delivery (``None``: cannot be read back)."""
+        """Everything that arrived at the destination, one text per delivery (``None``: cannot be read back).
+
+        Each text must contain the message's :attr:`~followup.Message.idempotency_key`
+        or its :attr:`~followup.Message.key` (in a header, a file name, a UID), which
+        is how the suite tells deliveries apart and counts them.
+        """
         return None
 
     def failing_settings(self, tmp_path: Path) -> Mapping[str, Any] | None:
@@ -133,7 +138,7 @@ class ChannelConformance:
         arrived = self.delivered(tmp_path, settings)
         if arrived is None:
             return None
-        return sum(1 for text in arrived if message.subject in text or message.idempotency_key in text)
+        return sum(1 for text in arrived if message.idempotency_key in text or message.key in text)
 
     # -- the spec ---------------------------------------------------------------------
 
