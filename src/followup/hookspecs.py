@@ -102,8 +102,11 @@ def followup_render_message(action: Action, context: Mapping[str, Any]) -> Messa
     """Write the message for an action that is about to be delivered.
 
     :param action: the action, with its kind, recipient and channel.
-    :param context: what templates may use: ``candidate``, ``application``,
-        ``interview``, ``interviewer``, ``reference``, ``state`` and ``config``.
+    :param context: what the message may mention: ``action``, ``state``,
+        ``candidate``, ``application``, ``interview``, ``interviewer``,
+        ``interviewers``, ``reference``, ``recipient`` (a :class:`followup.Party` or
+        ``None``), ``medium``, ``now``, ``config``, ``competing_offer`` and
+        ``known_words``.
     :return: the message, or ``None`` to let the next implementation render it.
 
     First result wins: a plugin registered later (a third-party one) is asked
@@ -126,6 +129,10 @@ def followup_check_message(message: Message, context: Mapping[str, Any]) -> list
 
 # ---------------------------------------------------------------------------
 # Lifecycle events (for audit logs, metrics, notifications)
+#
+# Sent with followup.plugins.notify: every implementation is called, one that
+# raises is logged with its plugin's name, and neither the others nor the
+# delivery are affected.
 # ---------------------------------------------------------------------------
 
 
@@ -142,7 +149,7 @@ def followup_action_due(action: Action) -> None:
 
 @_hookspec
 def followup_action_delivered(action: Action, receipt: Receipt) -> None:
-    """An action's message was delivered and the contact recorded.
+    """An action's message was delivered and the delivery recorded in the store.
 
     :param action: the action.
     :param receipt: what the channel reported.
@@ -168,7 +175,9 @@ def followup_action_failed(action: Action, error: str, final: bool) -> None:
 def followup_action_suppressed(action: Action) -> None:
     """A cap held an action back; ``action.cap`` and ``action.reason`` say which and why.
 
-    :param action: the action.
+    Sent each time the dispatcher evaluates the application while the action is held.
+
+    :param action: the action; ``action.frees_at`` says when the cap lets go, when known.
 
     All implementations are called; exceptions are logged and ignored.
     """
@@ -184,7 +193,8 @@ def followup_register_commands(register: Callable[[click.Command], None]) -> Non
     """Add subcommands to the ``followup`` command line.
 
     :param register: call once per :class:`click.Command`; a name already taken is
-        an error naming the plugin.
+        an error naming the plugin. Plugin commands are looked up only when the
+        command name is not one of followup's own (or for ``--help``).
 
     All implementations are called; the return value is ignored.
     """
