@@ -29,10 +29,13 @@ from ._time import UTC
 __all__ = ["Engine"]
 
 
+_UNKNOWN = object()
+
+
 class _Draft:
     """An action whose status is not settled yet."""
 
-    __slots__ = ("done_at", "due", "expires", "hold", "key", "opens", "reason", "rule", "scope", "status")
+    __slots__ = ("done_at", "due", "expires", "found", "hold", "key", "opens", "reason", "rule", "scope", "status")
 
     def __init__(self, rule: CompiledRule, scope: Scope, key: str, opens: dt.datetime, due: dt.datetime, expires: dt.datetime | None) -> None:
         self.rule = rule
@@ -45,6 +48,8 @@ class _Draft:
         self.reason = ""
         self.hold: Hold | None = None
         self.done_at: dt.datetime | None = None
+        #: the contact that settles it, once looked up (``_UNKNOWN`` until then)
+        self.found: Contact | object | None = _UNKNOWN
 
 
 def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None) -> Iterator[Scope]:
@@ -140,7 +145,17 @@ class Engine:
                 continue
             expires = rule.expires(scope, opens) if rule.expires is not None else None
             key = _key(rule, scope, opens)
-            drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            found: Contact | object | None = _UNKNOWN
+            if expires is not None and world.now >= expires and not scope.view.marked:
+                # Expired: _settle would drop it unless the log settles it. Look that up
+                # now and skip the draft when nothing does (replacing any earlier draft
+                # with the same key, exactly as a dropped draft would).
+                found = rule.done(scope, opens) if rule.done is not None else None
+                if found is None:
+                    drafts.pop(key, None)
+                    continue
+            draft = drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            draft.found = found
 
     def _settle(self, world: StateView, drafts: object, wake: list[dt.datetime]) -> None:
         now = world.now
@@ -161,7 +176,10 @@ class Engine:
                     draft.reason = f"snoozed until {_format_local(entry.until, tz)}"
                     wake.append(entry.until)
                     continue
-            contact = rule.done(scope, draft.opens) if rule.done is not None else None
+            if draft.found is _UNKNOWN:
+                contact = rule.done(scope, draft.opens) if rule.done is not None else None
+            else:
+                contact = draft.found  # type: ignore[assignment]
             if contact is not None:
                 draft.status, draft.done_at = "done", contact.at
                 draft.reason = _done_reason(contact, tz)

@@ -109,7 +109,7 @@ class StateView:
 class LogView:
     """A contact log as of ``now``: the candidate's own, or an application's."""
 
-    __slots__ = ("_future", "application", "contacts", "log", "state")
+    __slots__ = ("_future", "application", "contacts", "log", "marked", "state")
 
     def __init__(self, state: StateView, entries: tuple[Contact, ...], application: Application | None = None) -> None:
         self.state = state
@@ -119,6 +119,9 @@ class LogView:
         self.log: tuple[Contact, ...] = entries[:cut] if cut < len(entries) else entries
         #: real contacts (no bookkeeping) up to now, oldest first
         self.contacts: tuple[Contact, ...] = tuple(c for c in self.log if c.kind not in BOOKKEEPING_KINDS)
+        #: whether any entry names an action or retires the application: only then
+        #: can a person's bookkeeping settle an action
+        self.marked = any(c.action is not None or c.kind == "retired" for c in self.log)
         self._future = entries[cut].at if cut < len(entries) else None
 
     @property
