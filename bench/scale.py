@@ -242,6 +242,9 @@ def measure(report: Any, sizes: list[int], stream_count: int, repeats: int = 3, 
                     report.tick_notes.append(f"{backend} at {size:,} stored: failed, {type(exc).__name__}: {exc}")
                     print(f"  {backend} {size:,}: failed: {exc}")
                     continue
+                finally:
+                    for suffix in ("", "-wal", "-shm"):
+                        (folder / f"tick-{size}.db{suffix}").unlink(missing_ok=True)
                 report.ticks[backend][size] = seconds
                 if profile:
                     report.tick_profile, report.tick_profile_size = profile, size
@@ -249,9 +252,6 @@ def measure(report: Any, sizes: list[int], stream_count: int, repeats: int = 3, 
                     f"  {backend} {size:,} stored: tick {seconds * 1000:.0f} ms "
                     f"({subjects} subjects, {outcomes} outcomes; setup and ticks {time.perf_counter() - start:.0f} s)"
                 )
-                if backend == "SQLite":
-                    for suffix in ("", "-wal", "-shm"):
-                        (folder / f"tick-{size}.db{suffix}").unlink(missing_ok=True)
         if stream_count:
             url = f"sqlite:///{folder / 'stream.db'}"
             fill(url, stream_count).close()
