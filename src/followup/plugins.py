@@ -146,9 +146,12 @@ class PluginManager(pluggy.PluginManager):
             self._refuse(name, problems)
             return False
         try:
-            self.register(plugin, name=name)
-        except ValueError as exc:  # already registered, or blocked
+            registered = self.register(plugin, name=name)
+        except ValueError as exc:  # this plugin, or another under this name, is already registered
             self._refuse(name, [str(exc)])
+            return False
+        if registered is None:  # blocked by FOLLOWUP_DISABLE_PLUGINS
+            self.skipped.append(name)
             return False
         return True
 
