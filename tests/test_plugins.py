@@ -670,6 +670,16 @@ def test_plugins_command_shows_problems_and_keeps_listing(site: Site) -> None:
     assert "channel 'pigeon' is registered by both" in err
 
 
+def test_plugins_command_says_what_the_environment_left_out(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.channel("followup-pigeon", "pigeon", "pigeon")
+    monkeypatch.setenv("FOLLOWUP_DISABLE_PLUGINS", "pigeon")
+    code, out, _ = _cli("plugins")
+    assert code == 0
+    table, _, left_out = out.partition("Left out")
+    assert "pigeon" not in table and left_out
+    assert "Left out by FOLLOWUP_LOAD_PLUGINS/FOLLOWUP_DISABLE_PLUGINS: pigeon" in out
+
+
 def test_plugins_command_unknown_hook_exits_1(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     from followup import cli
 

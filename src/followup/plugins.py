@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PLUGINS",
+    "REGISTER_HOOKS",
     "PluginInfo",
     "PluginLoadError",
     "PluginManager",
@@ -55,6 +56,7 @@ __all__ = [
     "collect_stores",
     "collect_vocabulary",
     "describe",
+    "forget_registries",
     "get_channels",
     "get_plugin_manager",
     "get_stores",
