@@ -304,6 +304,9 @@ def test_a_register_hook_that_raises_skips_that_plugin_only(site: Site) -> None:
     channels = collect_channels(pm)
     assert "console" in channels
     assert any("plugin 'raises' (followup-raises 1.0) raised KeyError in followup_register_channels" in e for e in pm.load_errors)
+    # the process-wide manager's problems, as `followup plugins` shows them
+    assert "console" in get_channels()
+    assert any("plugin 'raises'" in e for e in plugin_module.load_errors)
 
 
 # ---------------------------------------------------------------------------

@@ -556,6 +556,7 @@ def get_plugin_manager() -> PluginManager:
     if _manager is None:
         _manager = build_plugin_manager()
         load_errors[:] = _manager.load_errors
+        _manager.load_errors = load_errors  # one list: problems found later (in register hooks) show too
     return _manager
 
 
