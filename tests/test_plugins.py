@@ -729,6 +729,37 @@ class TestConsoleConformance(ChannelConformance):
     channel_name = "console"
 
 
+class TestOutboxConformance(ChannelConformance):
+    """So do the built-in outbox ..."""
+
+    plugin = sys.modules["followup.channels"]
+    channel_name = "outbox"
+
+    def settings(self, tmp_path: Path) -> dict[str, Any]:
+        return {"folder": str(tmp_path / "outbox")}
+
+    def delivered(self, tmp_path: Path, settings: Any) -> list[str]:
+        return [p.name + p.read_text(errors="replace") for p in Path(settings["folder"]).rglob("*") if p.is_file()]
+
+    def failing_settings(self, tmp_path: Path) -> dict[str, Any]:
+        (tmp_path / "a-file").write_text("in the way")
+        return {"folder": str(tmp_path / "a-file" / "outbox")}
+
+
+class TestCalendarConformance(ChannelConformance):
+    """... and calendar channels."""
+
+    plugin = sys.modules["followup.channels"]
+    channel_name = "calendar"
+
+    def settings(self, tmp_path: Path) -> dict[str, Any]:
+        return {"file": str(tmp_path / "tasks.ics")}
+
+    def failing_settings(self, tmp_path: Path) -> dict[str, Any]:
+        (tmp_path / "a-file").write_text("in the way")
+        return {"file": str(tmp_path / "a-file" / "tasks.ics")}
+
+
 # ---------------------------------------------------------------------------
 # The kit
 # ---------------------------------------------------------------------------
