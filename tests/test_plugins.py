@@ -22,6 +22,8 @@ from typing import Any
 import click
 import pytest
 
+import followup.builtins.console
+import followup.channels
 from followup import ChannelSpec, Message, Receipt, hookimpl, open_store
 from followup import plugins as plugin_module
 from followup._config import Config
@@ -725,14 +727,14 @@ def test_console_is_not_idempotent_and_serves_every_medium() -> None:
 class TestConsoleConformance(ChannelConformance):
     """The built-in console channel passes the suite third-party channels run."""
 
-    plugin = sys.modules["followup.builtins.console"]
+    plugin = followup.builtins.console
     channel_name = "console"
 
 
 class TestOutboxConformance(ChannelConformance):
     """So do the built-in outbox ..."""
 
-    plugin = sys.modules["followup.channels"]
+    plugin = followup.channels
     channel_name = "outbox"
 
     def settings(self, tmp_path: Path) -> dict[str, Any]:
@@ -749,7 +751,7 @@ class TestOutboxConformance(ChannelConformance):
 class TestCalendarConformance(ChannelConformance):
     """... and calendar channels."""
 
-    plugin = sys.modules["followup.channels"]
+    plugin = followup.channels
     channel_name = "calendar"
 
     def settings(self, tmp_path: Path) -> dict[str, Any]:
