@@ -25,6 +25,7 @@ operator or fact is an error naming both, raised when that registry is collected
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import inspect
 import logging
@@ -145,24 +146,29 @@ class PluginManager(pluggy.PluginManager):
             self.origins[name] = (distribution, version)
         problems = _hook_problems(self, plugin)
         if problems:
-            self._refuse(name, problems)
+            self.refuse(name, problems)
             return False
         try:
             registered = self.register(plugin, name=name)
+        except pluggy.PluginValidationError as exc:  # anything the check above did not foresee
+            self.refuse(name, [str(exc).replace("\n", " ")])
+            return False
         except ValueError as exc:  # this plugin, or another under this name, is already registered
-            self._refuse(name, [str(exc)])
+            self.refuse(name, [str(exc)])
             return False
         if registered is None:  # blocked by FOLLOWUP_DISABLE_PLUGINS
             self.skipped.append(name)
             return False
         return True
 
-    def _refuse(self, name: str, problems: list[str]) -> None:
+    def refuse(self, name: str, problems: list[str]) -> None:
+        """Record that plugin ``name`` was left out, and why (logged and kept in :attr:`load_errors`)."""
         message = f"{self.describe(name)} was not loaded: {'; '.join(problems)}"
         log.warning("%s", message)
         self.load_errors.append(message)
 
 
+@functools.lru_cache(maxsize=64)
 def _version(distribution: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -249,7 +255,7 @@ def _load_entry_points(pm: PluginManager, disabled: set[str]) -> None:
         try:
             plugin = entry.load()
         except Exception as exc:  # noqa: BLE001 - any import error is reported and the plugin skipped
-            pm._refuse(entry.name, [f"importing {entry.value} raised {type(exc).__name__}: {exc}"])
+            pm.refuse(entry.name, [f"importing {entry.value} raised {type(exc).__name__}: {exc}"])
             continue
         pm.add_plugin(plugin, entry.name)
 
