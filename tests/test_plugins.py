@@ -232,6 +232,17 @@ def test_a_misspelled_hook_is_left_out_with_a_message(site: Site, source: str, e
     assert "pigeon" in collect_channels(pm)
 
 
+def test_two_distributions_with_one_plugin_name_keep_the_first_and_say_so(site: Site) -> None:
+    site.channel("followup-pigeon", "pigeon", "pigeon")
+    site.channel("followup-pigeon-fork", "pigeon", "forked")
+    pm = fresh()
+    channels = collect_channels(pm)
+    assert ("pigeon" in channels) != ("forked" in channels)
+    [message] = pm.load_errors
+    assert "already has a plugin of that name" in message
+    assert "followup-pigeon-fork" in message and "followup-pigeon " in message
+
+
 def test_the_process_wide_manager_records_load_errors(site: Site) -> None:
     site.install("followup-broken", {"followup_broken": "raise RuntimeError('boom')\n"}, {"broken": "followup_broken"})
     get_plugin_manager()

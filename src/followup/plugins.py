@@ -249,7 +249,15 @@ def _load_entry_points(pm: PluginManager, disabled: set[str]) -> None:
         if (allowed is not None and not aliases & allowed) or aliases & disabled:
             pm.skipped.append(entry.name)
             continue
-        if pm.get_plugin(entry.name) is not None:
+        if entry.name in pm.origins:
+            first = pm.origins[entry.name][0]
+            if first != distribution:  # the same distribution found twice on the path is harmless
+                message = (
+                    f"plugin {entry.name!r} ({distribution} {version}) was not loaded: {first} already has a plugin "
+                    "of that name; uninstall one of them"
+                )
+                log.warning("%s", message)
+                pm.load_errors.append(message)
             continue
         pm.origins[entry.name] = (distribution, version)
         try:
