@@ -26,30 +26,9 @@ config_option = click.option(
 
 def channel_specs() -> list[ChannelSpec]:
     """Every channel the installed plugins register, in name order; duplicates are an error naming both plugins."""
-    from ._delivery import ChannelSpec
-    from .plugins import PluginLoadError, get_plugin_manager
+    from .plugins import collect_channels, get_plugin_manager
 
-    pm = get_plugin_manager()
-    found: dict[str, ChannelSpec] = {}
-    problems: list[str] = []
-    for impl in reversed(pm.hook.followup_register_channels.get_hookimpls()):
-
-        def register(spec: Any, plugin: str = impl.plugin_name) -> None:
-            if not isinstance(spec, ChannelSpec):
-                problems.append(f"plugin {plugin!r} registered {spec!r}, which is not a followup ChannelSpec")
-                return
-            if spec.name in found:
-                problems.append(
-                    f"channel {spec.name!r} is registered by both {found[spec.name].plugin!r} and {plugin!r}"
-                )
-                return
-            from dataclasses import replace
-
-            found[spec.name] = replace(spec, plugin=plugin)
-
-        impl.function(register=register)
-    if problems:
-        raise PluginLoadError("; ".join(problems))
+    found = collect_channels(get_plugin_manager())
     return [found[name] for name in sorted(found)]
 
 
