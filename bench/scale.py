@@ -323,7 +323,7 @@ def stream_notes(report: Any) -> None:
         reused = s.get("reused")
         report.stream["notes"] = [
             *(
-                [f"The streaming figures come from a separate run, `python bench/scale.py stream {s['apps']} {reused}`."]
+                [f"The streaming figures come from a separate run, `python bench/scale.py stream {s['apps']} {reused}`:"]
                 if reused
                 else []
             ),
