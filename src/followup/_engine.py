@@ -15,7 +15,7 @@ calls nothing but the callables the rulebook was compiled into. The loop:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from ._agenda import Action, Agenda
 from ._caps import CapLedger, Hold, _format_local
@@ -110,19 +110,37 @@ class Engine:
         self._candidate_rules = tuple(r for r in rulebook.rules if r.for_each == "candidate")
         self._application_rules = tuple(r for r in rulebook.rules if r.for_each != "candidate")
 
-    def evaluate(self, state: State, now: dt.datetime) -> Agenda:
+    def evaluate(
+        self,
+        state: State,
+        now: dt.datetime,
+        *,
+        applications: Collection[str] | None = None,
+        candidate: bool = True,
+    ) -> Agenda:
         """Every action the rulebook asks for in ``state`` as of ``now``.
 
         :param now: an aware datetime; naive ones are refused.
+        :param applications: work out the actions of these applications (by id)
+            only; the others still count as facts (a competing offer, the number of
+            active applications, contacts under caps that span applications). Default:
+            every application. A dispatcher handling one application at a time uses it
+            so that its cost follows what is due, not what is stored.
+        :param candidate: whether to work out the candidate-wide actions (rules with
+            ``for_each: candidate``).
         """
         if now.tzinfo is None or now.utcoffset() is None:
             raise InvalidInput.single("now", f"{now.isoformat()} has no time zone; pass an aware datetime")
         world = StateView(state, now)
         drafts: dict[str, _Draft] = {}
         wake: list[dt.datetime] = world.coming_changes()
-        for rule in self._candidate_rules:
-            self._consider(rule, world, None, drafts)
+        if candidate:
+            for rule in self._candidate_rules:
+                self._consider(rule, world, None, drafts)
+        wanted = None if applications is None else frozenset(applications)
         for view in world.applications:
+            if wanted is not None and view.application.id not in wanted:
+                continue
             for rule in self._application_rules:
                 self._consider(rule, world, view, drafts)
         self._settle(world, drafts.values(), wake)

@@ -170,13 +170,17 @@ class Store(Protocol):
         """Whether a candidate has been imported."""
 
     def load_state(
-        self, applications: Collection[str] | None = None, *, heads: str = "none"
+        self, applications: Collection[str] | None = None, *, heads: str = "none", as_of: dt.datetime | None = None
     ) -> State:
         """The state with the given applications in full (``None``: all of them).
 
         :param heads: which other applications to add without their interviews and
             contacts, for facts spanning applications: ``"none"``, ``"offers"`` (the
             ones at the offer stage) or ``"all"``.
+        :param as_of: with ``heads="offers"``, only the offers the facts can depend
+            on at that instant: the newest received by then of each priority, and the
+            next one to come. A store answers this from an index, so the cost does
+            not grow with the number of offers stored.
         :raises StoreError: when no candidate has been imported.
         """
 

@@ -129,6 +129,13 @@ def _deliver_bounded(channel: Channel, message: Message, timeout: float) -> Rece
     return box["receipt"]  # type: ignore[no-any-return]
 
 
+def _only(subject: str) -> dict[str, Any]:
+    """Evaluate one subject's actions only: the others are facts, not work."""
+    if subject == JOURNAL:
+        return {"applications": (), "candidate": True}
+    return {"applications": (subject,), "candidate": False}
+
+
 class Dispatcher:
     """Delivers the due actions of one store.
 
@@ -276,8 +283,8 @@ class Dispatcher:
         subjects = self.store.peek_due(now, limit=1_000_000)
         report.subjects = list(subjects)
         for subject in subjects:
-            state = self._load(subject)
-            agenda = self.engine.evaluate(state, now)
+            state = self._load(subject, now)
+            agenda = self.engine.evaluate(state, now, **_only(subject))
             for action in self._pending(agenda.actions, subject):
                 if self.store.outbox_entry(action.key) is not None:
                     continue
@@ -314,7 +321,7 @@ class Dispatcher:
 
     # -- one subject -----------------------------------------------------------------
 
-    def _load(self, subject: str) -> State:
+    def _load(self, subject: str, now: dt.datetime) -> State:
         if subject == JOURNAL:
             return self.store.load_state([], heads="all")
         if "everything" in self._per:
@@ -322,7 +329,7 @@ class Dispatcher:
         wanted = [subject]
         if "company" in self._per:
             wanted = self.store.applications_of_company(subject) or [subject]
-        return self.store.load_state(wanted, heads="offers")
+        return self.store.load_state(wanted, heads="offers", as_of=now)
 
     def _no_longer_wanted(self, action: Action, subject: str, now: dt.datetime) -> str | None:
         """Why a claim waiting to be tried again should not go out any more, or ``None``.
@@ -330,7 +337,7 @@ class Dispatcher:
         The subject is evaluated afresh as if this claim had never been logged; the
         action must still be due or overdue.
         """
-        state = self._load(subject)
+        state = self._load(subject, now)
         if subject == JOURNAL:
             state = replace(state, contacts=tuple(c for c in state.contacts if c.action != action.key))
         else:
@@ -341,7 +348,7 @@ class Dispatcher:
                     for a in state.applications
                 ),
             )
-        current = self.engine.evaluate(state, now).get(action.key)
+        current = self.engine.evaluate(state, now, **_only(subject)).get(action.key)
         if current is None:
             return "the rulebook no longer asks for it"
         if current.status in ("due", "overdue"):
@@ -372,7 +379,7 @@ class Dispatcher:
         return medium_of(action, application)
 
     def _process(self, subject: str, now: dt.datetime, report: TickReport) -> None:
-        state = self._load(subject)
+        state = self._load(subject, now)
         work: list[tuple[Action, OutboxEntry]] = []
         # 1. what earlier ticks left: abandoned claims and retries whose time has come
         for entry in self.store.outbox(("claimed", "retrying"), application=subject):
@@ -416,8 +423,8 @@ class Dispatcher:
             work.append((action, replace(entry, attempts=entry.attempts + 1, status="claimed")))
         # 2. new claims, the caps re-checked under the lock of everything they count
         with self.store.locked(self._lock_name(subject, state)):
-            state = self._load(subject)
-            agenda = self.engine.evaluate(state, now)
+            state = self._load(subject, now)
+            agenda = self.engine.evaluate(state, now, **_only(subject))
             for action in agenda.actions:
                 if action.status == "suppressed" and action.application == (None if subject == JOURNAL else subject):
                     self._notify("followup_action_suppressed", action=action)
@@ -475,8 +482,8 @@ class Dispatcher:
         """
         own = None if subject == JOURNAL else subject
         times: list[dt.datetime] = []
-        state = self._load(subject)
-        for action in self.engine.evaluate(state, now).actions:
+        state = self._load(subject, now)
+        for action in self.engine.evaluate(state, now, **_only(subject)).actions:
             if action.application != own or action.status == "done":
                 continue
             if action.status == "upcoming":

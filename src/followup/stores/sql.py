@@ -96,6 +96,16 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX followup_outbox_status ON followup_outbox (status, next_attempt_at)",
         ),
     ),
+    (
+        2,
+        (
+            # What the competing-offer facts need, indexed, so that a tick reads the
+            # few offers that matter instead of every application at the offer stage.
+            "ALTER TABLE followup_applications ADD COLUMN priority INTEGER NOT NULL DEFAULT 3",
+            "ALTER TABLE followup_applications ADD COLUMN offer_received_at TEXT",
+            "CREATE INDEX followup_applications_offers ON followup_applications (status, priority, offer_received_at)",
+        ),
+    ),
 )
 
 #: the schema version this followup writes
@@ -105,6 +115,17 @@ _OUTBOX_COLUMNS = (
     "key, subject, status, attempts, channel, idempotent, claimed_at, updated_at, error, "
     "next_attempt_at, lease_until, receipt, action"
 )
+
+
+def _offer_columns(application: Any) -> tuple[int, str | None]:
+    """The indexed ``priority`` and ``offer_received_at`` of an application (model or head)."""
+    if isinstance(application, dict):
+        offer = application.get("offer") or {}
+        received = offer.get("received_at")
+        instant = dt.datetime.fromisoformat(received) if received else None
+        return int(application.get("priority", 3)), encode_instant(instant) if instant and instant.tzinfo else None
+    offer = application.offer
+    return application.priority, encode_instant(offer.received_at) if offer is not None else None
 
 
 class Dialect:
@@ -227,7 +248,18 @@ class SQLStore:
                     continue
                 for statement in statements:
                     self._run(statement.replace("{id}", self._dialect.identity))
+                if version == 2 and current > 0:
+                    self._fill_offer_columns()
                 self._set_meta("schema_version", str(version))
+
+    def _fill_offer_columns(self) -> None:
+        """Migration 2 on a store that already holds applications: fill the new columns."""
+        for identifier, head in self._all("SELECT id, head FROM followup_applications"):
+            priority, received = _offer_columns(json.loads(head))
+            self._run(
+                "UPDATE followup_applications SET priority = ?, offer_received_at = ? WHERE id = ?",
+                (priority, received, identifier),
+            )
 
     def _set_meta(self, key: str, value: str) -> None:
         self._run(
@@ -303,8 +335,10 @@ class SQLStore:
                 row = self._one("SELECT head, interviews FROM followup_applications WHERE id = ?", (application.id,))
                 if row is None:
                     self._run(
-                        "INSERT INTO followup_applications (id, company_key, status, head, interviews) VALUES (?, ?, ?, ?, ?)",
-                        (application.id, application.company.casefold(), application.status, head, interviews),
+                        "INSERT INTO followup_applications (id, company_key, status, head, interviews, priority, "
+                        "offer_received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (application.id, application.company.casefold(), application.status, head, interviews,
+                         *_offer_columns(application)),
                     )
                     added += 1
                     touched.update((application.id, JOURNAL))
@@ -314,8 +348,10 @@ class SQLStore:
                     if row[0] != head:
                         touched.add(JOURNAL)  # the count of live applications, the last activity
                     self._run(
-                        "UPDATE followup_applications SET company_key = ?, status = ?, head = ?, interviews = ? WHERE id = ?",
-                        (application.company.casefold(), application.status, head, interviews, application.id),
+                        "UPDATE followup_applications SET company_key = ?, status = ?, head = ?, interviews = ?, "
+                        "priority = ?, offer_received_at = ? WHERE id = ?",
+                        (application.company.casefold(), application.status, head, interviews,
+                         *_offer_columns(application), application.id),
                     )
                     changed += 1
                     touched.add(application.id)
@@ -335,7 +371,9 @@ class SQLStore:
                 self._mark_all_due()
         return ImportReport(candidate_changed, added, changed, contacts, tuple(sorted(touched)))
 
-    def _application_documents(self, ids: Collection[str] | None, *, heads: str) -> list[dict[str, Any]]:
+    def _application_documents(
+        self, ids: Collection[str] | None, *, heads: str, as_of: dt.datetime | None = None
+    ) -> list[dict[str, Any]]:
         if ids is None:
             rows = self._all("SELECT id, head, interviews FROM followup_applications")
         else:
@@ -358,7 +396,11 @@ class SQLStore:
                 contact_rows += self._all(f"SELECT subject, doc FROM followup_contacts WHERE subject IN ({self._in(chunk)})", chunk)
             for subject, doc in contact_rows:
                 documents[subject]["contacts"].append(json.loads(doc))
-        if ids is not None and heads != "none":
+        if ids is not None and heads == "offers" and as_of is not None:
+            for identifier, head in self._offers_that_matter(as_of):
+                if identifier not in documents:
+                    documents[identifier] = json.loads(head)
+        elif ids is not None and heads != "none":
             query = "SELECT id, head FROM followup_applications"
             if heads == "offers":
                 query += " WHERE status = 'offer'"
@@ -367,7 +409,32 @@ class SQLStore:
                     documents[identifier] = json.loads(head)
         return [documents[k] for k in sorted(documents)]
 
-    def load_state(self, applications: Collection[str] | None = None, *, heads: str = "none") -> State:
+    def _offers_that_matter(self, as_of: dt.datetime) -> list[Any]:
+        """The pending offers an application's facts can depend on at ``as_of``.
+
+        A competing offer is the newest offer received by then among the
+        applications wanted less, so the newest one of each priority is enough; the
+        next offer still to come is added too, because its arrival changes the
+        facts. Five indexed look-ups and one more, whatever the store holds.
+        """
+        moment = encode_instant(as_of)
+        rows: list[Any] = []
+        for priority in range(1, 6):
+            rows += self._all(
+                "SELECT id, head FROM followup_applications WHERE status = 'offer' AND priority = ? "
+                "AND offer_received_at <= ? ORDER BY offer_received_at DESC, id LIMIT 1",
+                (priority, moment),
+            )
+        rows += self._all(
+            "SELECT id, head FROM followup_applications WHERE status = 'offer' AND offer_received_at > ? "
+            "ORDER BY offer_received_at, id LIMIT 1",
+            (moment,),
+        )
+        return rows
+
+    def load_state(
+        self, applications: Collection[str] | None = None, *, heads: str = "none", as_of: dt.datetime | None = None
+    ) -> State:
         if heads not in ("none", "offers", "all"):
             raise ValueError(f"heads must be 'none', 'offers' or 'all', not {heads!r}")
         with self._transaction():
@@ -375,7 +442,7 @@ class SQLStore:
             if candidate is None:
                 raise StoreError(f"the store {self.url} holds no state yet: run `followup import FILE` first")
             version = int(self._meta("state_version") or 1)
-            documents = self._application_documents(applications, heads=heads)
+            documents = self._application_documents(applications, heads=heads, as_of=as_of)
             journal = [json.loads(doc) for (doc,) in self._all("SELECT doc FROM followup_contacts WHERE subject = ?", (JOURNAL,))]
         return build_state(version, json.loads(candidate), documents, journal, self.url)
 
