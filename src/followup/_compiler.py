@@ -81,6 +81,9 @@ class CompiledRule:
     channel: Callable[[Scope], str | None]
     #: the merged YAML of the rule, for ``followup explain``
     source: Mapping[str, Any] = field(repr=False, compare=False)
+    #: the condition and window read nothing of the interviewer or reference, so
+    #: they are worked out once for all of them
+    shared_window: bool = False
 
 
 class Compiler:
@@ -91,6 +94,8 @@ class Compiler:
         self.document = document
         self.path = path
         self.problems: list[Problem] = []
+        #: the levels the parts compiled since it was last cleared read
+        self.reads: set[str] = set()
 
     # -- reporting ------------------------------------------------------------
 
@@ -147,6 +152,7 @@ class Compiler:
                 f"fact {ref!r} needs a rule with for_each: {fact.level} (or below); this rule is for_each: {level}",
             )
             return None
+        self.reads.add(fact.level)
         return fact.get
 
     def value(self, ref: Any, level: str, steps: list[str | int]) -> ValueFn | None:
@@ -191,6 +197,7 @@ class Compiler:
         if to_recipient and level not in ("interviewer", "reference"):
             self.problem([*steps, "to"], f"'to: recipient' needs for_each: interviewer or reference; this rule is for_each: {level}")
         this_interview = spec.get("interview") == "current"
+        self.reads.add(level if to_recipient else "interview" if this_interview else "application" if level != "candidate" else "candidate")
         if this_interview and level not in ("interview", "interviewer"):
             self.problem([*steps, "interview"], f"'interview: current' needs for_each: interview or interviewer; this rule is for_each: {level}")
         after = self.time(spec["after"], level, [*steps, "after"]) if "after" in spec else None
@@ -316,11 +323,17 @@ class Compiler:
     def rule(self, spec: Mapping[str, Any], steps: list[str | int], caps: Mapping[str, CompiledCap]) -> CompiledRule | None:
         before = len(self.problems)
         level = spec["for_each"]
+        self.reads = set()
         condition = self.condition(spec["when"], level, [*steps, "when"]) if "when" in spec else None
         window = spec["window"]
         opens = self.time(window["opens"], level, [*steps, "window", "opens"])
         due = self.time(window["due"], level, [*steps, "window", "due"])
         expires = self.time(window["expires"], level, [*steps, "window", "expires"]) if "expires" in window else None
+        # Conditions and windows that read nothing of the person are worked out once
+        # per interview (or application) and shared by its interviewers (or references).
+        shared = (level == "interviewer" and self.reads <= {"candidate", "application", "interview"}) or (
+            level == "reference" and self.reads <= {"candidate", "application"}
+        )
         done = None
         if "done_when" in spec:
             matchers = [
@@ -370,6 +383,7 @@ class Compiler:
             done=done,
             channel=channel,
             source=spec,
+            shared_window=shared,
         )
 
     disabled_caps: frozenset[str] = frozenset()

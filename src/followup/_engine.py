@@ -15,27 +15,24 @@ calls nothing but the callables the rulebook was compiled into. The loop:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from ._agenda import Action, Agenda
 from ._caps import CapLedger, Hold, _format_local
 from ._compiler import CompiledRule
 from ._errors import InvalidInput
 from ._facts import ApplicationView, LogView, Scope, StateView
-from ._model import Contact, State
+from ._model import Contact, Interview, State
 from ._rulebook import Rulebook
 from ._time import UTC
 
 __all__ = ["Engine"]
 
 
-_UNKNOWN = object()
-
-
 class _Draft:
     """An action whose status is not settled yet."""
 
-    __slots__ = ("done_at", "due", "expires", "found", "hold", "key", "opens", "reason", "rule", "scope", "status")
+    __slots__ = ("done_at", "due", "expires", "hold", "key", "opens", "reason", "rule", "scope", "status")
 
     def __init__(self, rule: CompiledRule, scope: Scope, key: str, opens: dt.datetime, due: dt.datetime, expires: dt.datetime | None) -> None:
         self.rule = rule
@@ -48,8 +45,6 @@ class _Draft:
         self.reason = ""
         self.hold: Hold | None = None
         self.done_at: dt.datetime | None = None
-        #: the contact that settles it, once looked up (``_UNKNOWN`` until then)
-        self.found: Contact | object | None = _UNKNOWN
 
 
 def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None) -> Iterator[Scope]:
@@ -70,6 +65,41 @@ def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None)
     elif level == "reference":
         for reference in world.candidate.references:
             yield Scope(world, view, reference=reference)
+
+
+def _window(rule: CompiledRule, scope: Scope) -> tuple[dt.datetime, dt.datetime, dt.datetime | None] | None:
+    """The rule's window for this item, or ``None`` when its condition fails or a moment is unset."""
+    if rule.condition is not None and not rule.condition(scope):
+        return None
+    opens = rule.opens(scope, None)
+    if opens is None:
+        return None
+    due = rule.due(scope, opens)
+    if due is None:
+        return None
+    return opens, due, rule.expires(scope, opens) if rule.expires is not None else None
+
+
+def _shared_fan_out(
+    rule: CompiledRule, world: StateView, view: ApplicationView
+) -> Iterator[tuple[Scope, Callable[[], Iterator[Scope]]]]:
+    """For rules whose window reads nothing of the person: one shared item per
+    interview (or per application), and a way to fan out over its people."""
+    if rule.for_each == "interviewer":
+        for interview in view.application.interviews:
+
+            def interviewers(interview: Interview = interview) -> Iterator[Scope]:
+                for person in interview.interviewers:
+                    yield Scope(world, view, interview, person)
+
+            yield Scope(world, view, interview), interviewers
+    else:
+
+        def references() -> Iterator[Scope]:
+            for reference in world.candidate.references:
+                yield Scope(world, view, reference=reference)
+
+        yield Scope(world, view), references
 
 
 def _stem(rule: CompiledRule, scope: Scope) -> str:
@@ -152,28 +182,35 @@ class Engine:
         return Agenda(now=now, actions=tuple(actions), next_wake_at=min(future) if future else None)
 
     def _consider(self, rule: CompiledRule, world: StateView, view: ApplicationView | None, drafts: dict[str, _Draft]) -> None:
-        for scope in _fan_out(rule, world, view):
-            if rule.condition is not None and not rule.condition(scope):
-                continue
-            opens = rule.opens(scope, None)
-            if opens is None:
-                continue
-            due = rule.due(scope, opens)
-            if due is None:
-                continue
-            expires = rule.expires(scope, opens) if rule.expires is not None else None
-            key = _key(rule, scope, opens)
-            found: Contact | object | None = _UNKNOWN
-            if expires is not None and world.now >= expires and not scope.view.marked:
-                # Expired: _settle would drop it unless the log settles it. Look that up
-                # now and skip the draft when nothing does (replacing any earlier draft
-                # with the same key, exactly as a dropped draft would).
-                found = rule.done(scope, opens) if rule.done is not None else None
-                if found is None:
-                    drafts.pop(key, None)
+        now = world.now
+        if rule.shared_window and view is not None:
+            # Worked out once per interview (or application), shared by its people.
+            for shared, people in _shared_fan_out(rule, world, view):
+                window = _window(rule, shared)
+                if window is None:
                     continue
-            draft = drafts[key] = _Draft(rule, scope, key, opens, due, expires)
-            draft.found = found
+                opens, due, expires = window
+                if expires is not None and now >= expires:
+                    if rule.distinct:  # the latest interview decides, as below
+                        for scope in people():
+                            drafts.pop(_key(rule, scope, opens), None)
+                    continue
+                for scope in people():
+                    key = _key(rule, scope, opens)
+                    drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            return
+        for scope in _fan_out(rule, world, view):
+            window = _window(rule, scope)
+            if window is None:
+                continue
+            opens, due, expires = window
+            key = _key(rule, scope, opens)
+            if expires is not None and now >= expires:
+                # No longer worth doing, done or not: dropped (replacing an earlier
+                # draft with the same key, so the latest interview decides).
+                drafts.pop(key, None)
+                continue
+            drafts[key] = _Draft(rule, scope, key, opens, due, expires)
 
     def _settle(self, world: StateView, drafts: object, wake: list[dt.datetime]) -> None:
         now = world.now
@@ -182,6 +219,8 @@ class Engine:
         for draft in drafts:  # type: ignore[attr-defined]
             assert isinstance(draft, _Draft)
             rule, scope = draft.rule, draft.scope
+            if draft.expires is not None:
+                wake.append(draft.expires)  # then it leaves the agenda, whatever its status
             settled = _bookkeeping(scope.view, draft.key)
             if settled is not None:
                 entry, status = settled
@@ -194,18 +233,11 @@ class Engine:
                     draft.reason = f"snoozed until {_format_local(entry.until, tz)}"
                     wake.append(entry.until)
                     continue
-            if draft.found is _UNKNOWN:
-                contact = rule.done(scope, draft.opens) if rule.done is not None else None
-            else:
-                contact = draft.found  # type: ignore[assignment]
+            contact = rule.done(scope, draft.opens) if rule.done is not None else None
             if contact is not None:
                 draft.status, draft.done_at = "done", contact.at
                 draft.reason = _done_reason(contact, tz)
                 continue
-            if draft.expires is not None:
-                if now >= draft.expires:
-                    continue  # no longer worth doing: dropped from the agenda
-                wake.append(draft.expires)
             if now < draft.opens:
                 draft.status = "upcoming"
                 draft.reason = f"opens {_format_local(draft.opens, tz)}, due {_format_local(draft.due, tz)}"
