@@ -103,7 +103,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             # few offers that matter instead of every application at the offer stage.
             "ALTER TABLE followup_applications ADD COLUMN priority INTEGER NOT NULL DEFAULT 3",
             "ALTER TABLE followup_applications ADD COLUMN offer_received_at TEXT",
-            "CREATE INDEX followup_applications_offers ON followup_applications (status, priority, offer_received_at)",
+            "CREATE INDEX followup_applications_offers ON followup_applications (status, priority, offer_received_at, id)",
         ),
     ),
 )
@@ -419,17 +419,23 @@ class SQLStore:
         """
         moment = encode_instant(as_of)
         rows: list[Any] = []
+        coming: list[Any] = []
         for priority in range(1, 6):
+            # Each look-up walks the (status, priority, offer_received_at, id) index
+            # from one end: no sort, whatever the number of offers.
             rows += self._all(
                 "SELECT id, head FROM followup_applications WHERE status = 'offer' AND priority = ? "
-                "AND offer_received_at <= ? ORDER BY offer_received_at DESC, id LIMIT 1",
+                "AND offer_received_at <= ? ORDER BY offer_received_at DESC, id DESC LIMIT 1",
                 (priority, moment),
             )
-        rows += self._all(
-            "SELECT id, head FROM followup_applications WHERE status = 'offer' AND offer_received_at > ? "
-            "ORDER BY offer_received_at, id LIMIT 1",
-            (moment,),
-        )
+            coming += self._all(
+                "SELECT offer_received_at, id, head FROM followup_applications WHERE status = 'offer' AND priority = ? "
+                "AND offer_received_at > ? ORDER BY offer_received_at, id LIMIT 1",
+                (priority, moment),
+            )
+        if coming:
+            _, identifier, head = min(coming)
+            rows.append((identifier, head))
         return rows
 
     def load_state(
