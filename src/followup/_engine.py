@@ -221,7 +221,8 @@ class Engine:
             rule, scope = draft.rule, draft.scope
             if draft.expires is not None:
                 wake.append(draft.expires)  # then it leaves the agenda, whatever its status
-            settled = _bookkeeping(scope.view, draft.key)
+            # Only a log with entries naming actions (or retiring) can settle one by hand.
+            settled = _bookkeeping(scope.view, draft.key) if scope.view.marked else None
             if settled is not None:
                 entry, status = settled
                 if status == "done":
