@@ -187,3 +187,49 @@ def test_the_private_import_check_knows_what_is_private() -> None:
 
 def test_no_module_imports_a_private_name_from_another_package() -> None:
     assert private_imports() == []
+
+
+AGENDA_MUST_NOT_IMPORT = (
+    "jinja2",
+    "smtplib",
+    "hypothesis",
+    "followup.delivery.messages._render",
+    "followup.delivery.channels._mime",
+    "followup.delivery.channels.fax",
+    "followup.delivery.channels.ical",
+    "followup.delivery.channels.outbox",
+    "followup.delivery.channels.smtp",
+    "followup.delivery.channels.webhook",
+)
+
+
+def test_followup_agenda_imports_no_template_engine_mail_or_channel_code() -> None:
+    """``followup agenda`` loads every plugin but renders and sends nothing: it stays light."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from followup.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main(['agenda', {str(ROOT / 'examples' / 'job-search.yaml')!r}, '--now', '2026-11-30T09:30:00+01:00'])\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert "followup.engine._engine" in loaded and "followup.delivery.messages" in loaded  # it did run, plugins loaded
+    heavy = sorted(m for m in loaded if any(m == name or m.startswith(name + ".") for name in AGENDA_MUST_NOT_IMPORT))
+    assert heavy == []
+
+
+def test_nothing_in_followup_imports_hypothesis() -> None:
+    """hypothesis is a test dependency (the ``test`` extra), not a runtime one."""
+    assert not [found for found in imports() if found.module.split(".")[0] == "hypothesis"]
+    for path in modules().values():
+        assert "import hypothesis" not in path.read_text(encoding="utf-8"), path
+        assert "from hypothesis" not in path.read_text(encoding="utf-8"), path

@@ -30,20 +30,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .._channel import DeliveryError, Message, Receipt
+from ._schemas import CALENDAR_SCHEMA
 
 if TYPE_CHECKING:
     from .._config import Config
 
 __all__ = ["CALENDAR_SCHEMA", "CalendarChannel", "agenda_calendar", "agenda_ics", "build_calendar", "event_for", "uid_for"]
 
-CALENDAR_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "file": {"type": "string", "minLength": 1},
-        "alarm_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
-    },
-}
 
 PRODID = "-//followup//interview follow-ups//EN"
 _SLOT = dt.timedelta(minutes=30)
