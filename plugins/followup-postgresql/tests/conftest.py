@@ -43,7 +43,7 @@ def postgres_url() -> Iterator[str]:
         service_missing(
             "PostgreSQL",
             "FOLLOWUP_TEST_POSTGRES_URL is unset and no server could be started with .ci/postgres.sh: "
-            + (done.stderr.strip().splitlines() or ["no output"])[-1],
+            + " ".join(done.stderr.strip().splitlines()[-2:] or ["no output"]),
         )
     url, data = lines[0], lines[1]
     try:
