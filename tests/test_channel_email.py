@@ -182,12 +182,12 @@ def test_a_note_with_a_planted_typo_is_blocked_and_never_sent(
     messages of the same run go out through the same server, so the path is live."""
     from importlib.resources import files
 
-    from followup.dispatch import Dispatcher
+    from followup.delivery import Dispatcher
     from followup.plugins import build_plugin_manager
     from followup.stores.memory import open_memory
 
     inbox, port = smtp
-    shipped = files("followup.messages").joinpath("templates", "thank_you_note.txt").read_text(encoding="utf-8")
+    shipped = files("followup.delivery.messages").joinpath("templates", "thank_you_note.txt").read_text(encoding="utf-8")
     assert "{{ greeting(recipient) }}\n" in shipped
     templates = tmp_path / "templates"
     templates.mkdir()

@@ -225,10 +225,10 @@ class ChannelConformance:
         channel's media (a phone channel waits for the status calls)."""
         import copy
 
-        from .._engine import Engine
-        from .._rulebook import load_rulebook
-        from .._state import load_state
-        from ..messages import medium_of
+        from ..delivery.messages import medium_of
+        from ..engine import Engine
+        from ..rules import load_rulebook
+        from ..state import load_state
         from .stores import SAMPLE_NOW, SAMPLE_STATE
 
         document = copy.deepcopy(SAMPLE_STATE)
