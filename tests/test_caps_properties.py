@@ -128,23 +128,30 @@ def _in_scope(cap: dict[str, Any], action: dict[str, Any], app: str | None, comp
     return app == action["application"] and to == action["recipient"]
 
 
-def _holds(cap: dict[str, Any], action: dict[str, Any], logged: list[dict[str, Any]], sent: list[dict[str, Any]]) -> bool:
-    outbound = [c["at"] for c in logged if c["kind"] in cap["counts"] and _in_scope(cap, action, c["app"], c["company"], c["to"])]
-    outbound += [NOW for s in sent if s["kind"] in cap["counts"] and _in_scope(cap, action, s["application"], s["company"], s["recipient"])]
+_NOT_HELD = object()
+
+
+def _frees(cap: dict[str, Any], action: dict[str, Any], logged: list[dict[str, Any]], sent: list[dict[str, Any]]) -> Any:
+    """When ``cap`` lets ``action`` go (``None``: at the employer's next reply), or ``_NOT_HELD``."""
+    outbound = sorted(
+        [c["at"] for c in logged if c["kind"] in cap["counts"] and _in_scope(cap, action, c["app"], c["company"], c["to"])]
+        + [NOW for s in sent if s["kind"] in cap["counts"] and _in_scope(cap, action, s["application"], s["company"], s["recipient"])]
+    )
     if "min_gap" in cap:
-        return bool(outbound) and max(outbound) + _span(cap["min_gap"]) > NOW
+        frees = outbound[-1] + _span(cap["min_gap"]) if outbound else NOW
+        return frees if frees > NOW else _NOT_HELD
     if "within" in cap:
-        start = NOW - _span(cap["within"])
-        return sum(t > start for t in outbound) >= cap["max"]
+        inside = [t for t in outbound if t > NOW - _span(cap["within"])]
+        return inside[len(inside) - cap["max"]] + _span(cap["within"]) if len(inside) >= cap["max"] else _NOT_HELD
     replies = [
         c["at"] for c in logged if c["kind"] == "reply" and _in_scope(cap, action, c["app"], c["company"], c["to"])
     ]
     last = max(replies, default=None)
-    return sum(last is None or t > last for t in outbound) >= cap["max"]
+    return None if sum(last is None or t > last for t in outbound) >= cap["max"] else _NOT_HELD
 
 
-def oracle(rulebook: dict[str, Any], state: dict[str, Any]) -> dict[str, set[str]]:
-    """``{action key: ids of the caps holding it back}`` for every action the rules open."""
+def oracle(rulebook: dict[str, Any], state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{action key: {id of a cap holding it back: when that cap frees it}}`` for every action the rules open."""
     caps_by_id = {c["id"]: c for c in rulebook["caps"]}
     companies = {a["id"]: a["company"] for a in state["applications"]}
     logged = [
@@ -169,9 +176,10 @@ def oracle(rulebook: dict[str, Any], state: dict[str, Any]) -> dict[str, set[str
                 })  # fmt: skip
     actions.sort(key=lambda a: a["order"])
     sent: list[dict[str, Any]] = []
-    holding: dict[str, set[str]] = {}
+    holding: dict[str, dict[str, Any]] = {}
     for action in actions:
-        holding[action["key"]] = {c for c in action["rule"]["caps"] if _holds(caps_by_id[c], action, logged, sent)}
+        frees = {c: _frees(caps_by_id[c], action, logged, sent) for c in action["rule"]["caps"]}
+        holding[action["key"]] = {c: when for c, when in frees.items() if when is not _NOT_HELD}
         if not holding[action["key"]]:
             sent.append(action)
     return holding
@@ -188,6 +196,8 @@ def _check(rulebook: dict[str, Any], state: dict[str, Any]) -> bool:
         if held_by:
             assert action.status == "suppressed", (key, held_by, action.status, action.reason)
             assert action.cap in held_by, (key, held_by, action.cap)
+            assert action.frees_at == held_by[action.cap], (key, action.cap, action.frees_at, held_by)
+            assert f"cap {action.cap!r}: " in action.reason, action.reason
         else:
             assert action.status in ("due", "overdue"), (key, action.status, action.cap, action.reason)
     return any(expected.values())
@@ -229,5 +239,5 @@ def test_the_oracle_counts_a_company_across_its_applications() -> None:
         for n in range(2)
     ]  # fmt: skip
     state = {"version": 1, "candidate": {"name": "Alex", "timezone": "UTC"}, "applications": apps, "contacts": []}
-    assert oracle(rulebook, state) == {"chase:app0": set(), "chase:app1": {"once-a-week"}}
+    assert oracle(rulebook, state) == {"chase:app0": {}, "chase:app1": {"once-a-week": NOW + dt.timedelta(days=7)}}
     assert _check(rulebook, state)
