@@ -7,7 +7,16 @@ import datetime as dt
 import holidays
 import pytest
 
-from followup._time import Calendar, HolidaySet, Offset, format_instant, local_wall_time, parse_clock, zone
+from followup._time import (
+    Calendar,
+    HolidaySet,
+    Offset,
+    format_instant,
+    format_local,
+    local_wall_time,
+    parse_clock,
+    zone,
+)
 
 BERLIN = zone("Europe/Berlin")
 
@@ -26,8 +35,10 @@ def test_parse_clock_reads_hh_mm(text: str, expected: dt.time) -> None:
 
 @pytest.mark.parametrize("text", ["9:30", "0930", "09:3", "09:300", "ab:cd", "09:3x", "24:00", "12:60", "", ":", "09-30"])
 def test_parse_clock_refuses_anything_else(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as caught:
         parse_clock(text)
+    if text not in ("24:00", "12:60"):  # those two are refused by datetime.time, in its words
+        assert caught.value.args == (text,)  # the offending text, for the caller's message
 
 
 def test_format_instant_is_iso_to_the_second_with_the_offset() -> None:
@@ -39,8 +50,9 @@ def test_format_instant_is_iso_to_the_second_with_the_offset() -> None:
 def test_offsets_from_rulebook_mappings() -> None:
     assert Offset.from_mapping({"days": 2}) == Offset("days", 2)
     assert Offset.from_mapping({"business_days": "3"}, sign=-1) == Offset("business_days", -3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as caught:
         Offset.from_mapping({"fortnights": 1})
+    assert caught.value.args == ("fortnights",)
     with pytest.raises(ValueError):
         Offset.from_mapping({"days": 1, "hours": 2})
 
@@ -120,3 +132,15 @@ def test_a_day_starts_at_midnight_or_when_the_clocks_say() -> None:
     # on 6 September 2026 the clocks jump from 00:00 to 01:00
     assert cal.start_of_date(dt.date(2026, 9, 6)) == dt.datetime(2026, 9, 6, 4, 0, tzinfo=dt.UTC)
     assert local_wall_time(dt.date(2026, 9, 6), dt.time(0, 0), cal.tz).hour == 1
+
+
+def test_format_local_is_how_a_person_reads_an_instant() -> None:
+    winter = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+    summer = dt.datetime(2026, 7, 2, 15, 5, tzinfo=dt.UTC)
+    assert format_local(winter, BERLIN) == "Mon 2 Mar 2026 17:00 CET"
+    assert format_local(summer, BERLIN) == "Thu 2 Jul 2026 17:05 CEST"
+    assert format_local(summer, BERLIN, short=True) == "Thu 2 Jul 17:05"
+    assert format_local(summer, zone("America/New_York"), short=False) == "Thu 2 Jul 2026 11:05 EDT"
+    assert format_local(None, BERLIN) == "never"
+    # the same instant in another zone's clothes reads the same
+    assert format_local(summer.astimezone(zone("Asia/Tokyo")), BERLIN) == "Thu 2 Jul 2026 17:05 CEST"
