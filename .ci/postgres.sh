@@ -7,10 +7,23 @@
 # under a fresh temporary directory, runs the server as an unprivileged user on a
 # free port, and creates a database. `followup_postgres_stop` stops it again.
 # Nothing here touches an existing cluster.
+#
+# FOLLOWUP_PG_BINDIR names the folder of the server binaries (initdb, pg_ctl) to use
+# instead of searching for them (and then nothing is installed). If the server does
+# not start, sourcing this file returns 1 (running it exits 1): under `set -e`, as in
+# .ci/run, that ends CI. Point FOLLOWUP_PG_BINDIR at an empty folder to see it.
 
 _followup_pg_main() {
     local bindir="" candidate
+    if [ -n "${FOLLOWUP_PG_BINDIR:-}" ]; then
+        if [ ! -x "$FOLLOWUP_PG_BINDIR/initdb" ] || [ ! -x "$FOLLOWUP_PG_BINDIR/pg_ctl" ]; then
+            echo "postgres.sh: FOLLOWUP_PG_BINDIR=$FOLLOWUP_PG_BINDIR has no initdb and pg_ctl" >&2
+            return 1
+        fi
+        bindir="$FOLLOWUP_PG_BINDIR"
+    fi
     for candidate in /usr/lib/postgresql/*/bin; do
+        [ -n "${FOLLOWUP_PG_BINDIR:-}" ] && break
         [ -x "$candidate/initdb" ] && bindir="$candidate"
     done
     if [ -z "$bindir" ] && command -v initdb >/dev/null 2>&1; then
@@ -77,8 +90,10 @@ followup_postgres_stop() {
 
 if [ -n "${FOLLOWUP_TEST_POSTGRES_URL:-}" ]; then
     echo "postgres.sh: using FOLLOWUP_TEST_POSTGRES_URL from the environment" >&2
-else
-    _followup_pg_main || echo "postgres.sh: could not start PostgreSQL; its tests will be skipped" >&2
+elif ! _followup_pg_main; then
+    echo "postgres.sh: could not start PostgreSQL" >&2
+    # shellcheck disable=SC2317
+    return 1 2>/dev/null || exit 1
 fi
 
 # Executed rather than sourced: print the URL for the caller to export.

@@ -770,6 +770,38 @@ class TestCalendarConformance(ChannelConformance):
         return {"file": str(tmp_path / "a-file" / "tasks.ics")}
 
 
+class _FailsEveryDelivery:
+    def deliver(self, message: Message) -> Receipt:
+        from followup import DeliveryError
+
+        raise DeliveryError("the server is down", transient=False)
+
+
+@pytest.mark.parametrize("media", [None, frozenset({"phone", "reminder"})], ids=["every-medium", "calendar-like"])
+def test_the_conformance_suite_fails_a_channel_that_fails_every_delivery(tmp_path: Path, media: frozenset[str] | None) -> None:
+    """The dispatcher test of the suite fails (not skips) when the channel's deliveries fail."""
+    from followup.plugins import collect_channels
+
+    plugin = channel_plugin(_FailsEveryDelivery(), name="broken", idempotent=False)
+
+    class Broken(ChannelConformance):
+        channel_name = "broken"
+
+    Broken.plugin = plugin
+    suite = Broken()
+    spec = collect_channels(suite.plugin_manager())["broken"]
+    if media is not None:
+        spec = dataclasses.replace(spec, media=media)
+    try:
+        suite.test_the_dispatcher_delivers_through_it_once(spec, tmp_path)
+    except AssertionError as exc:
+        assert "the server is down" in str(exc)
+    except pytest.skip.Exception as exc:
+        pytest.fail(f"the suite skipped a channel whose every delivery fails: {exc}")
+    else:
+        pytest.fail("the suite passed a channel whose every delivery fails")
+
+
 # ---------------------------------------------------------------------------
 # The kit
 # ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """A PostgreSQL server for the tests: $FOLLOWUP_TEST_POSTGRES_URL, else one started with .ci/postgres.sh.
 
 Each test gets its own schema (dropped afterwards) through the URL's ``options``,
-so tests never see each other's tables. Tests are skipped, saying why, only when
-no server is given and none can be started.
+so tests never see each other's tables (and pytest-xdist workers never see each
+other's). When no server is given and none can be started the tests are skipped,
+saying why; with ``CI=true`` they fail instead (``followup.testing.service_missing``),
+since CI starts a server and a skip there would hide that it did not.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import quote
 
 import pytest
 
+from followup.testing import service_missing
+
 SCRIPT = Path(__file__).resolve().parents[3] / ".ci" / "postgres.sh"
 
 
@@ -26,7 +30,7 @@ def postgres_url() -> Iterator[str]:
         yield url
         return
     if not SCRIPT.exists():
-        pytest.skip(f"FOLLOWUP_TEST_POSTGRES_URL is unset and {SCRIPT.name} is missing, so no PostgreSQL server can be started")
+        service_missing("PostgreSQL", f"FOLLOWUP_TEST_POSTGRES_URL is unset and {SCRIPT.name} is missing, so no server can be started")
     done = subprocess.run(
         ["bash", "-c", f'source "{SCRIPT}" >/dev/null && echo "$FOLLOWUP_TEST_POSTGRES_URL" && echo "$FOLLOWUP_TEST_POSTGRES_DATA"'],
         capture_output=True,
@@ -36,9 +40,10 @@ def postgres_url() -> Iterator[str]:
     )
     lines = done.stdout.split()
     if done.returncode != 0 or len(lines) < 2:
-        pytest.skip(
-            "FOLLOWUP_TEST_POSTGRES_URL is unset and no PostgreSQL server could be started with .ci/postgres.sh: "
-            + (done.stderr.strip().splitlines() or ["no output"])[-1]
+        service_missing(
+            "PostgreSQL",
+            "FOLLOWUP_TEST_POSTGRES_URL is unset and no server could be started with .ci/postgres.sh: "
+            + " ".join(done.stderr.strip().splitlines()[-2:] or ["no output"]),
         )
     url, data = lines[0], lines[1]
     try:

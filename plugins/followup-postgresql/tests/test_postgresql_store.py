@@ -9,7 +9,7 @@ import pytest
 from followup import InvalidInput, Store, StoreError, open_store
 from followup.testing.stores import StoreConformance
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.service("postgresql")]
 
 
 class TestPostgreSQLStore(StoreConformance):

@@ -16,6 +16,10 @@ Fixtures, available in any test once followup is installed:
 ``memory_store``
     a fresh, empty in-memory store.
 
+Tests that need a service CI starts (PostgreSQL, later Dovecot and Chromium) are marked
+``@pytest.mark.service("postgresql")``: they skip when it is missing, except with
+``CI=true``, where the skip is a failure (:mod:`followup.testing.services`).
+
 Conformance suites to subclass: :class:`ChannelConformance` (delivery channels,
 :mod:`followup.testing.channels`) and :class:`StoreConformance` (stores,
 :mod:`followup.testing.stores`). Also :func:`sample_state`, :func:`sample_message`
@@ -33,6 +37,9 @@ import pytest
 
 from .channels import ChannelConformance, sample_message, sample_messages
 
+# tests that need a service: skip locally, fail in CI (the hooks make this module a pytest plugin)
+from .services import in_ci, pytest_configure, pytest_runtest_makereport, service_missing  # noqa: F401
+
 # the store kit: in-memory store fixture, store conformance suite, sample state
 from .stores import SAMPLE_NOW, SAMPLE_STATE, RecordingChannel, StoreConformance, memory_store, sample_state
 
@@ -49,6 +56,7 @@ __all__ = [
     "RecordingChannel",
     "StoreConformance",
     "fixed_clock",
+    "in_ci",
     "memory_store",
     "plugin_manager",
     "register_plugin",
@@ -56,6 +64,7 @@ __all__ = [
     "sample_message",
     "sample_messages",
     "sample_state",
+    "service_missing",
 ]
 
 

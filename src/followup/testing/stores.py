@@ -511,17 +511,29 @@ class StoreConformance:
         assert set(statuses) == SAMPLE_DUE
 
     def test_concurrent_workers_deliver_everything_once_within_caps(self, store: Store, tmp_path: Path) -> None:
-        """Several worker processes over thousands of due actions: each is delivered
-        exactly once, and the per-company ceiling holds (counted from the store)."""
+        """Several worker processes over thousands of due actions, through the built-in
+        renderer and message checks: each action within the per-company ceiling is
+        delivered exactly once, the rest are held back, and the ceiling holds (counted
+        from the store)."""
+        import json
         import subprocess
         import sys
         from collections import Counter
+
+        from ..engine import Engine
+        from ..rules import load_rulebook
 
         if not self.concurrent_workers or self.reopen_store(store, tmp_path) is None:
             pytest.skip("this store is not shared between processes")
         from ..state import load_state
 
-        store.import_state(load_state(concurrency_state(self.concurrency_companies)))
+        state = load_state(concurrency_state(self.concurrency_companies))
+        # what the workers face: every interviewer's note is open, CEILING per company let through
+        statuses = Counter(a.status for a in Engine(load_rulebook(CONCURRENCY_RULES)).evaluate(state, SAMPLE_NOW))
+        open_actions = self.concurrency_companies * CONCURRENCY_APPLICATIONS * CONCURRENCY_INTERVIEWERS
+        expected = self.concurrency_companies * CEILING
+        assert statuses == {"due": expected, "suppressed": open_actions - expected}, statuses
+        store.import_state(state)
         outputs = [tmp_path / f"worker-{n}.txt" for n in range(self.concurrent_workers)]
         workers = [
             subprocess.Popen(
@@ -535,17 +547,24 @@ class StoreConformance:
         for worker in workers:
             _, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, err
-        sent = [line for out in outputs if out.exists() for line in out.read_text().splitlines()]
+        messages = [json.loads(line) for out in outputs if out.exists() for line in out.read_text().splitlines()]
+        sent = [m["key"] for m in messages]
         per_worker = [len(out.read_text().splitlines()) if out.exists() else 0 for out in outputs]
         assert len(sent) == len(set(sent)), "an action was delivered twice"
-        expected = self.concurrency_companies * CEILING
         assert len(sent) == expected, (len(sent), per_worker)
         assert sum(1 for n in per_worker if n) >= 2, f"the work was not shared: {per_worker}"
+        for message in messages:  # rendered by the shipped thank-you template for the right person
+            _, application, _, person = message["key"].split(":")
+            company = application.split("-")[0][1:]
+            assert message["to"] == f"{person}@c{int(company)}.example", message
+            greeting = message["body"].splitlines()[0]
+            assert greeting.endswith(",") and message["name"].split()[0] in greeting, message
+            assert f"Company {company}" in message["body"] and message["subject"].startswith("Thank"), message
         delivered = store.outbox(("delivered",))
         assert {e.key for e in delivered} == set(sent)
         assert not store.outbox(("claimed", "retrying", "failed", "uncertain"))
-        state = store.load_state()
-        per_company = Counter(a.company for a in state.applications for c in a.contacts if c.kind == "thank_you_note")
+        stored = store.load_state()
+        per_company = Counter(a.company for a in stored.applications for c in a.contacts if c.kind == "thank_you_note")
         assert max(per_company.values()) == CEILING and len(per_company) == self.concurrency_companies
 
 
@@ -571,7 +590,13 @@ CONCURRENCY_RULES: dict[str, Any] = {
 }
 
 
-def concurrency_state(companies: int, applications: int = 2, interviewers: int = 4) -> dict[str, Any]:
+#: applications per company and interviewers per application in the concurrency test
+CONCURRENCY_APPLICATIONS, CONCURRENCY_INTERVIEWERS = 2, 4
+
+
+def concurrency_state(
+    companies: int, applications: int = CONCURRENCY_APPLICATIONS, interviewers: int = CONCURRENCY_INTERVIEWERS
+) -> dict[str, Any]:
     """``companies`` x ``applications`` applications, each with one finished interview and
     ``interviewers`` interviewers: that many notes due at SAMPLE_NOW, more than the ceiling allows."""
     document = copy.deepcopy(SAMPLE_STATE)
@@ -598,48 +623,20 @@ def concurrency_state(companies: int, applications: int = 2, interviewers: int =
     return document
 
 
-class _PlainRenderer:
-    """A fast renderer for the workers of the concurrency test (one line per message)."""
-
-    from ..plugins import hookimpl as _hookimpl
-
-    @_hookimpl
-    def followup_render_message(self, action: Any, context: Any) -> Message:
-        from ..delivery import Party
-
-        return Message(
-            key=action.key,
-            kind=action.kind,
-            medium="email",
-            subject=f"{action.kind} for {action.recipient}",
-            body="Thank you.",
-            sender=Party(name="Robin Example"),
-            recipient=Party(name=action.recipient_name),
-            action=action,
-        )
-
-
-def _bare_plugin_manager(*plugins: object) -> Any:
-    """Hookspecs and ``plugins`` only: no message checks, no built-in renderer or channels."""
-    import pluggy
-
-    from ..plugins import hookspecs
-
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    for index, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"worker-plugin-{index}")
-    return pm
-
-
 class _AppendingChannel:
-    """Appends each delivered key to a file (one process per file)."""
+    """Appends each delivered message to a file as one JSON line (one process per file):
+    its key, recipient, subject and body, as the built-in renderer wrote them."""
 
     def __init__(self, path: str) -> None:
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed when the worker exits
 
     def deliver(self, message: Message) -> Receipt:
-        self.file.write(message.key + "\n")
+        import json
+
+        recipient = message.recipient
+        line = {"key": message.key, "to": recipient and recipient.email, "name": recipient and recipient.name,
+                "subject": message.subject, "body": message.body}  # fmt: skip
+        self.file.write(json.dumps(line) + "\n")
         self.file.flush()
         return Receipt(channel="console", reference=message.key)
 
@@ -671,7 +668,8 @@ def _main(argv: list[str]) -> int:
         dispatcher.run_once(SAMPLE_NOW)
         return 1  # never reached: the parent kills this process
     if mode == "work":
-        pm = _bare_plugin_manager(channel_plugin(_AppendingChannel(argv[2]), idempotent=False), _PlainRenderer())
+        # the built-in renderer and message checks, as in production; only the channel is the test's
+        pm = plugin_manager_with(channel_plugin(_AppendingChannel(argv[2]), idempotent=False))
         engine = Engine(load_rulebook(CONCURRENCY_RULES))
         dispatcher = Dispatcher(store, engine=engine, config=Config(), plugin_manager=pm, batch=10)
         dispatcher.run_once(SAMPLE_NOW)
