@@ -168,6 +168,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "followup._cli_authoring",
     "followup._cli_channels",
     "followup._cli_store",
+    "followup._cli_activation",
     "followup._cli_plugins",
 )
 
