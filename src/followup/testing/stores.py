@@ -25,8 +25,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import threading
-from dataclasses import replace
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
