@@ -141,3 +141,21 @@ def test_a_subject_that_raises_is_recorded_and_the_others_are_delivered(store: S
     healed = worker.run_once(SAMPLE_NOW + dt.timedelta(hours=2))  # tried again within the hour
     assert any(key.split(":")[1] == "acme" for key in healed.delivered)
     assert store.faults() == []
+
+
+def test_a_worker_stops_before_taking_work_once_another_rulebook_is_activated(store: Store) -> None:
+    from followup.delivery import ActivationChanged, activate, guard_for
+
+    base = load_rulebook()
+    config = Config()
+    activate(store, "rules", base.document, "default")
+    activate(store, "config", config.data, "none")
+    channel = RecordingChannel()
+    worker = Dispatcher(store, engine=Engine(base), config=config, plugin_manager=plugin_manager_with(channel_plugin(channel)),
+                        guard=guard_for(store, base, config))  # fmt: skip
+    assert worker.run_once(SAMPLE_NOW).delivered  # the active ones: it runs
+    stricter = load_rulebook({"extends": "default", "caps": [{"id": "ceiling", "max": 1}]})
+    activate(store, "rules", stricter.document, "stricter.yaml")
+    with pytest.raises(ActivationChanged, match=r"active rulebook changed to .* \(stricter\.yaml"):
+        worker.tick(SAMPLE_NOW + dt.timedelta(minutes=1))
+    assert store.peek_due(SAMPLE_NOW + dt.timedelta(minutes=1), limit=100)  # nothing was leased: all still due

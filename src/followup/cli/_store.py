@@ -299,28 +299,41 @@ def register(group: click.Group) -> None:
         import logging
         import time
 
-        from ..delivery import Dispatcher, load_config, resolve_config, resolve_rules
+        from ..delivery import ActivationChanged, Dispatcher, guard_for, load_config, resolve_config, resolve_rules
         from ..engine import Engine
 
         logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
         store = _open(store_url)
+
+        def worker(activate: bool) -> Dispatcher:
+            """A dispatcher with what this worker runs with: the store's active rulebook
+            and configuration, or its own (refused when they differ, unless activated)."""
+            config = load_config(config_file)
+            if dry_run:  # a dry run changes nothing, activations included
+                return Dispatcher(store, engine=Engine(resolve_rules(store, rules, activate_own=False, dry=True)), config=config,
+                                  batch=batch, timeout=timeout, max_attempts=max_attempts)  # fmt: skip
+            rulebook = resolve_rules(store, rules, activate_own=activate)
+            config = resolve_config(store, config, activate_own=activate)
+            return Dispatcher(store, engine=Engine(rulebook), config=config, batch=batch, timeout=timeout,
+                              max_attempts=max_attempts, guard=guard_for(store, rulebook, config))  # fmt: skip
+
         try:
             tz = _zone(store)
-            own_config = load_config(config_file)
-            if dry_run:
-                # a dry run changes nothing, activations included: it shows what this worker would do
-                engine = Engine(resolve_rules(store, rules, activate_own=False, dry=True))
-            else:
-                engine = Engine(resolve_rules(store, rules, activate_own=activate_own))
-                own_config = resolve_config(store, own_config, activate_own=activate_own)
-            dispatcher = Dispatcher(store, engine=engine, config=own_config, batch=batch, timeout=timeout, max_attempts=max_attempts)
+            dispatcher = worker(activate_own)
+            follower = not rules and load_config(config_file).path is None
             if dry_run:
                 report = dispatcher.dry_run(_instant(now, tz, "--now"))
                 _print_dry_run(report)
                 return
             while True:
                 moment = _instant(now, tz, "--now")
-                report = _run_once(dispatcher, moment)
+                try:
+                    report = _run_once(dispatcher, moment)
+                except ActivationChanged:
+                    if not follower or once or now is not None:
+                        raise
+                    dispatcher = worker(False)  # it follows what is active: take up the new one
+                    continue
                 _print_report(report)
                 if once or now is not None:
                     if report.faults:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from ._activation import (
     ACTIVATION_KINDS,
+    ActivationChanged,
     RulebookMismatch,
     activate,
     active,
     fingerprint,
+    guard_for,
     resolve_config,
     resolve_rules,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "CONFIG_SCHEMA",
     "DEFAULT_ROUTES",
     "MEDIA",
+    "ActivationChanged",
     "Block",
     "Channel",
     "ChannelSpec",
@@ -49,6 +52,7 @@ __all__ = [
     "activate",
     "active",
     "fingerprint",
+    "guard_for",
     "load_config",
     "resolve_config",
     "resolve_rules",

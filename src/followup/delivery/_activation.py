@@ -24,7 +24,7 @@ import getpass
 import hashlib
 import json
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,18 @@ if TYPE_CHECKING:
     from ..rules import Rulebook
     from ._config import Config
 
-__all__ = ["ACTIVATION_KINDS", "RulebookMismatch", "activate", "active", "fingerprint", "resolve_config", "resolve_rules", "summarize"]
+__all__ = [
+    "ACTIVATION_KINDS",
+    "ActivationChanged",
+    "RulebookMismatch",
+    "activate",
+    "active",
+    "fingerprint",
+    "guard_for",
+    "resolve_config",
+    "resolve_rules",
+    "summarize",
+]
 
 #: what can be activated, and what people call it
 ACTIVATION_KINDS: Mapping[str, str] = {"rules": "rulebook", "config": "channel configuration"}
@@ -46,6 +57,28 @@ _LOCK = "*activation*"
 
 class RulebookMismatch(FollowupError):
     """A worker started with a rulebook or configuration other than the store's active one."""
+
+
+class ActivationChanged(RulebookMismatch):
+    """Another rulebook or configuration was activated while a worker ran."""
+
+
+def guard_for(store: Store, rulebook: Rulebook, config: Config) -> Callable[[], None]:
+    """A :class:`~followup.Dispatcher` guard: raises :class:`ActivationChanged` once the
+    store's active rulebook or configuration is no longer the one this worker runs with."""
+    in_use = {"rules": fingerprint(rulebook.document), "config": fingerprint(config.data)}
+
+    def check() -> None:
+        for kind, print_ in in_use.items():
+            current = active(store, kind)
+            if current is not None and current.fingerprint != print_:
+                raise ActivationChanged(
+                    f"the store's active {ACTIVATION_KINDS[kind]} changed to {current.fingerprint[:12]} ({current.source}, "
+                    f"activated by {current.activated_by}) while this worker ran with {print_[:12]}; it stops here, "
+                    "before taking more work: start it again with the new one"
+                )
+
+    return check
 
 
 def _canonical(document: Mapping[str, Any]) -> str:

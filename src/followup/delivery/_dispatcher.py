@@ -180,6 +180,9 @@ class Dispatcher:
         the message may still go out).
     :param lease: how long a worker holds a subject or a claim before another one
         may take it over (it must exceed the time a tick spends on one subject).
+    :param guard: called before each tick; an exception it raises stops the run
+        before anything is leased (``followup run`` uses it to stop when another
+        rulebook or configuration is activated while it runs).
     """
 
     def __init__(
@@ -196,6 +199,7 @@ class Dispatcher:
         max_backoff: dt.timedelta = dt.timedelta(hours=6),
         timeout: float = 30.0,
         lease: dt.timedelta | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise InvalidInput.single("max_attempts", f"{max_attempts} attempts would never deliver anything; use 1 or more")
@@ -217,6 +221,7 @@ class Dispatcher:
         self.max_backoff = max_backoff
         self.timeout = timeout
         self.lease = lease if lease is not None else max(dt.timedelta(minutes=5), dt.timedelta(seconds=4 * timeout))
+        self.guard = guard
         self.specs = self._collect_channels()
         self._channels: dict[str, Channel] = {}
         caps = self.engine.rulebook.caps.values()
@@ -335,6 +340,8 @@ class Dispatcher:
         """
         now = utc(now)
         report = TickReport(now)
+        if self.guard is not None:
+            self.guard()  # e.g. another rulebook was activated meanwhile: stop before taking anything
         subjects = self.store.lease_due(now, limit=self.batch, worker=self.worker, lease=self.lease)
         report.subjects = list(subjects)
         for index, subject in enumerate(subjects):
