@@ -72,13 +72,16 @@ class Message:
     def idempotency_key(self) -> str:
         """A stable token for this message, safe in headers, file names and UIDs.
 
-        Derived from the action's :attr:`~followup.Action.identity` (what the person
-        receives), not from its key: a renamed rule, or a second rule asking for the same
+        Derived from the identity of :attr:`key` (see :attr:`followup.Action.identity`:
+        what the person receives), not from the rule's id: a renamed rule, or a second rule asking for the same
         message, gives the same token, so a receiver that drops repeats keeps one copy.
         """
         import hashlib
 
-        return hashlib.sha256(self.action.identity.encode("utf-8")).hexdigest()[:32]
+        from ..engine import action_identity
+
+        identity = action_identity(self.action.kind, self.action.rule, self.key)
+        return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
