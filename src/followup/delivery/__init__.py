@@ -28,15 +28,32 @@ from ._activation import (
     resolve_config,
     resolve_rules,
 )
-from ._channel import MEDIA, Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
-from ._config import CONFIG_SCHEMA, DEFAULT_ROUTES, Config, load_config, validate_channel_settings
+from ._channel import (
+    MEDIA,
+    MEDIA_ORDER,
+    TASK_MEDIA,
+    Block,
+    Channel,
+    ChannelSpec,
+    DeliveryError,
+    Message,
+    Party,
+    Receipt,
+    collect_channels,
+    get_channels,
+)
+from ._config import CONFIG_SCHEMA, Config, load_config, validate_channel_settings
 from ._dispatcher import ChannelUnavailable, Dispatcher
+from ._routing import DEFAULT_CHANNEL, DEFAULT_ROUTES, route, route_name, routes
 
 __all__ = [
     "ACTIVATION_KINDS",
     "CONFIG_SCHEMA",
+    "DEFAULT_CHANNEL",
     "DEFAULT_ROUTES",
     "MEDIA",
+    "MEDIA_ORDER",
+    "TASK_MEDIA",
     "ActivationChanged",
     "Block",
     "Channel",
@@ -51,10 +68,15 @@ __all__ = [
     "RulebookMismatch",
     "activate",
     "active",
+    "collect_channels",
     "fingerprint",
+    "get_channels",
     "guard_for",
     "load_config",
     "resolve_config",
     "resolve_rules",
+    "route",
+    "route_name",
+    "routes",
     "validate_channel_settings",
 ]
