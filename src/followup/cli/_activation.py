@@ -10,15 +10,9 @@ from typing import Any
 
 import click
 
-__all__ = ["register"]
+from ._options import store_option
 
-_store_option = click.option(
-    "--store",
-    "store_url",
-    metavar="URL",
-    envvar="FOLLOWUP_STORE",
-    help="The store: sqlite:///FILE, memory:, postgresql://HOST/DB. Default: $FOLLOWUP_STORE, else a SQLite file in the user data folder.",
-)
+__all__ = ["COMMANDS"]
 
 
 def _open(url: str | None) -> Any:
@@ -53,68 +47,73 @@ def _history(store_url: str | None, kind: str) -> None:
         click.echo(f"{mark} {when}  {entry.fingerprint[:12]}  {entry.activated_by}  {entry.source}  {entry.summary}")
 
 
-def register(group: click.Group) -> None:
-    """Add the ``rules`` and ``config`` command groups to ``group``."""
+@click.group("rules")
+def rules_group() -> None:
+    """The rulebook every worker sharing the store runs with."""
 
-    @group.group("rules")
-    def rules_group() -> None:
-        """The rulebook every worker sharing the store runs with."""
 
-    @rules_group.command("activate")
-    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-    @_store_option
-    def rules_activate(files: tuple[str, ...], store_url: str | None) -> None:
-        """Make the rulebook FILES (later ones overlays, as with --rules) the active one.
+@rules_group.command("activate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@store_option
+def rules_activate(files: tuple[str, ...], store_url: str | None) -> None:
+    """Make the rulebook FILES (later ones overlays, as with --rules) the active one.
 
-        Workers started with another rulebook refuse to run until they are given
-        this one, or started without --rules. Every application becomes due, so
-        what the new rules make due is found at the next run. `default` names the
-        packaged rulebook.
-        """
-        from ..delivery import activate
-        from ..rules import load_rulebooks
+    Workers started with another rulebook refuse to run until they are given
+    this one, or started without --rules. Every application becomes due, so
+    what the new rules make due is found at the next run. `default` names the
+    packaged rulebook.
+    """
+    from ..delivery import activate
+    from ..rules import load_rulebooks
 
-        rulebook = load_rulebooks(list(files))
-        store = _open(store_url)
-        try:
-            activation, changed = activate(store, "rules", rulebook.document, " ".join(files))
-        finally:
-            store.close()
-        _report("rules", activation, changed)
+    rulebook = load_rulebooks(list(files))
+    store = _open(store_url)
+    try:
+        activation, changed = activate(store, "rules", rulebook.document, " ".join(files))
+    finally:
+        store.close()
+    _report("rules", activation, changed)
 
-    @rules_group.command("history")
-    @_store_option
-    def rules_history(store_url: str | None) -> None:
-        """Every rulebook activated in the store: when, fingerprint, by whom, from where, what changed (* active)."""
-        _history(store_url, "rules")
 
-    @group.group("config")
-    def config_group() -> None:
-        """The channel configuration every worker sharing the store runs with."""
+@rules_group.command("history")
+@store_option
+def rules_history(store_url: str | None) -> None:
+    """Every rulebook activated in the store: when, fingerprint, by whom, from where, what changed (* active)."""
+    _history(store_url, "rules")
 
-    @config_group.command("activate")
-    @click.argument("file", required=False, type=click.Path(dir_okay=False))
-    @_store_option
-    def config_activate(file: str | None, store_url: str | None) -> None:
-        """Make the configuration FILE (default: $FOLLOWUP_CONFIG, else the user's) the active one.
 
-        It is checked first (secrets must come from the environment, so none is
-        stored). Workers with another configuration file refuse to run until
-        they are given this one.
-        """
-        from ..delivery import activate, load_config
+@click.group("config")
+def config_group() -> None:
+    """The channel configuration every worker sharing the store runs with."""
 
-        config = load_config(file)
-        store = _open(store_url)
-        try:
-            source = str(config.path) if config.path is not None else "none"
-            activation, changed = activate(store, "config", config.data, source)
-        finally:
-            store.close()
-        _report("config", activation, changed)
 
-    @config_group.command("history")
-    @_store_option
-    def config_history(store_url: str | None) -> None:
-        """Every channel configuration activated in the store (* active)."""
-        _history(store_url, "config")
+@config_group.command("activate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@store_option
+def config_activate(file: str | None, store_url: str | None) -> None:
+    """Make the configuration FILE (default: $FOLLOWUP_CONFIG, else the user's) the active one.
+
+    It is checked first (secrets must come from the environment, so none is
+    stored). Workers with another configuration file refuse to run until they
+    are given this one.
+    """
+    from ..delivery import activate, load_config
+
+    config = load_config(file)
+    store = _open(store_url)
+    try:
+        source = str(config.path) if config.path is not None else "none"
+        activation, changed = activate(store, "config", config.data, source)
+    finally:
+        store.close()
+    _report("config", activation, changed)
+
+
+@config_group.command("history")
+@store_option
+def config_history(store_url: str | None) -> None:
+    """Every channel configuration activated in the store (* active)."""
+    _history(store_url, "config")
+
+
+COMMANDS: tuple[click.Command, ...] = (rules_group, config_group)
