@@ -350,23 +350,25 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
     if fmt == "json":
         click.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ._table import new_table
 
-    console = Console() if sys.stdout.isatty() else Console(width=200)
     if faults:
-        problems = Table(title="applications the dispatcher could not work on (tried again within the hour, and after any change)")
-        for column in ("application", "since", "why"):
-            problems.add_column(column, overflow="fold")
+        console, problems = new_table(
+            "applications the dispatcher could not work on (tried again within the hour, and after any change)",
+            ("application", "since", "why"),
+            width=200,
+        )
         for fault in faults:
             problems.add_row(fault.subject or "(candidate's own log)", fault.at.isoformat(timespec="seconds"), fault.error)
         console.print(problems)
     if not entries:
         click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
         return
-    table = Table(title=f"outbox ({store_url or 'default store'})")
-    for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
-        table.add_column(column, overflow="fold")
+    console, table = new_table(
+        f"outbox ({store_url or 'default store'})",
+        ("status", "action", "channel", "attempts", "updated", "why / receipt"),
+        width=200,
+    )
     for entry in entries:
         why = entry.error or ""
         if entry.status == "parked":

@@ -33,19 +33,6 @@ from ._store import (
 )
 
 __all__ = [
-    "JOURNAL",
-    "Activation",
-    "OutboxEntry",
-    "Store",
-    "StoreError",
-    "StoreSpec",
-    "SubjectFault",
-    "action_from_dict",
-    "action_to_dict",
-    "collect_stores",
-    "default_store_url",
-    "get_stores",
-    "open_store",
-    "state_to_document",
-    "utc",
+    "JOURNAL", "Activation", "OutboxEntry", "Store", "StoreError", "StoreSpec", "SubjectFault", "action_from_dict",
+    "action_to_dict", "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
 ]
