@@ -10,6 +10,7 @@ from typing import Any
 
 from conftest import application, state_doc
 from followup import Engine, load_rulebook, load_state, open_store
+from followup.stores.sql import SCHEMA_VERSION
 
 ENGINE = Engine(load_rulebook())
 NOW = dt.datetime(2026, 3, 12, 10, 0, tzinfo=dt.UTC)
@@ -65,11 +66,17 @@ def test_a_store_from_schema_version_1_gains_the_offer_columns(tmp_path: Path) -
     db.execute("DROP INDEX followup_applications_offers")
     db.execute("ALTER TABLE followup_applications DROP COLUMN offer_received_at")
     db.execute("ALTER TABLE followup_applications DROP COLUMN priority")
+    # and undo what version 3 added (identities, subject faults, activations)
+    db.execute("DROP INDEX followup_outbox_identity")
+    db.execute("ALTER TABLE followup_outbox DROP COLUMN identity")
+    db.execute("ALTER TABLE followup_schedule DROP COLUMN fault")
+    db.execute("ALTER TABLE followup_schedule DROP COLUMN fault_at")
+    db.execute("DROP TABLE followup_activations")
     db.execute("UPDATE followup_meta SET value = '1' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     reopened = open_store(f"sqlite:///{path}")
-    assert reopened.schema_version == 2  # type: ignore[attr-defined]
+    assert reopened.schema_version == SCHEMA_VERSION  # type: ignore[attr-defined]
     db = sqlite3.connect(path)
     rows = db.execute("SELECT id, priority, offer_received_at FROM followup_applications ORDER BY id").fetchall()
     db.close()

@@ -6,7 +6,8 @@ commands share, each defined once (``_options``: ``--rules``, ``--now``, ``--at`
 module per command group (``_agenda``: agenda, explain, validate, schema;
 ``_authoring``: test, simulate; ``_journal``: done, snooze, dismiss, retire;
 ``_channels``: channels, preview, calendar; ``_store``: init, import, export, log,
-run, outbox; ``_plugins``: plugins, and the group that gets every command from the
+run, outbox; ``_activation``: rules, config (what every worker of a store runs
+with); ``_plugins``: plugins, and the group that gets every command from the
 ``followup_register_commands`` hook), the built-in plugin registering them all
 (:mod:`followup.cli.plugin`, essential), and the rich agenda table (``_table``).
 Nothing else imports this package, except the ``followup`` console script and

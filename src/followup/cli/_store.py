@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .._errors import InvalidInput
-from ._options import at_option, config_option, instant, load_rules, now_option, rules_option, store_option
+from ._options import at_option, config_option, instant, now_option, rules_option, store_option
 
 __all__ = ["COMMANDS"]
 
@@ -233,6 +233,12 @@ def log_interview(
 @click.option("--poll", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Without --once: the longest wait between ticks, in seconds.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds a channel may take to deliver one message.")
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True, help="Delivery attempts before a transient failure is final.")
+@click.option(
+    "--activate",
+    "activate_own",
+    is_flag=True,
+    help="Make this worker's --rules and configuration the store's active ones (for every worker) if they differ.",
+)
 def run(
     store_url: str | None,
     config_file: str | None,
@@ -244,34 +250,62 @@ def run(
     poll: float,
     timeout: float,
     max_attempts: int,
+    activate_own: bool,
 ) -> None:
     """Deliver due follow-ups through the configured channels, each exactly once.
 
     Safe to run from cron and from several processes or machines against one
     PostgreSQL store: each takes a distinct share of what is due. Without
     --once it keeps running, waking when something next falls due.
+
+    Every worker runs with the store's active rulebook and configuration
+    (`followup rules activate`, `followup config activate`); one started with
+    others refuses to run, unless --activate makes its own the active ones.
+    Exit status 1 when an application could not be worked on (it is listed by
+    `followup outbox`) or a channel a claim needs is gone.
     """
     import logging
     import time
 
-    from ..delivery import Dispatcher, load_config
+    from ..delivery import ActivationChanged, Dispatcher, guard_for, load_config, resolve_config, resolve_rules
     from ..engine import Engine
 
     logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
     store = _open(store_url)
+
+    def worker(activate: bool) -> Dispatcher:
+        """A dispatcher with what this worker runs with: the store's active rulebook
+        and configuration, or its own (refused when they differ, unless activated)."""
+        config = load_config(config_file)
+        if dry_run:  # a dry run changes nothing, activations included
+            return Dispatcher(store, engine=Engine(resolve_rules(store, rules, activate_own=False, dry=True)), config=config,
+                              batch=batch, timeout=timeout, max_attempts=max_attempts)  # fmt: skip
+        rulebook = resolve_rules(store, rules, activate_own=activate)
+        config = resolve_config(store, config, activate_own=activate)
+        return Dispatcher(store, engine=Engine(rulebook), config=config, batch=batch, timeout=timeout,
+                          max_attempts=max_attempts, guard=guard_for(store, rulebook, config))  # fmt: skip
+
     try:
         tz = _zone(store)
-        engine = Engine(load_rules(rules)) if rules else Engine()
-        dispatcher = Dispatcher(store, engine=engine, config=load_config(config_file), batch=batch, timeout=timeout, max_attempts=max_attempts)
+        dispatcher = worker(activate_own)
+        follower = not rules and load_config(config_file).path is None
         if dry_run:
             report = dispatcher.dry_run(instant("--now", now, tz))
             _print_dry_run(report)
             return
         while True:
             moment = instant("--now", now, tz)
-            report = _run_once(dispatcher, moment)
+            try:
+                report = _run_once(dispatcher, moment)
+            except ActivationChanged:
+                if not follower or once or now is not None:
+                    raise
+                dispatcher = worker(False)  # it follows what is active: take up the new one
+                continue
             _print_report(report)
             if once or now is not None:
+                if report.faults:
+                    raise SystemExit(1)
                 return
             wake = store.next_wake_at()
             current = dt.datetime.now(dt.UTC)
@@ -289,8 +323,8 @@ def run(
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(["uncertain", "failed", "retrying", "claimed", "delivered"]),
-    help="Only these statuses (repeat). Default: everything that needs attention (uncertain, failed, retrying, claimed).",
+    type=click.Choice(["uncertain", "failed", "retrying", "parked", "claimed", "delivered"]),
+    help="Only these statuses (repeat). Default: everything that needs attention (uncertain, failed, retrying, parked, claimed).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Every claim, delivered ones included.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -298,27 +332,38 @@ def run(
     "--resolve",
     nargs=2,
     metavar="KEY sent|not-sent",
-    help="Settle an uncertain or failed action: 'sent' records it as delivered; 'not-sent' forgets the claim so the next run may send it.",
+    help="Settle an uncertain, failed, retrying or parked action: 'sent' records it as delivered; 'not-sent' forgets the claim so the next run may send it.",
 )
 def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt: str, resolve: tuple[str, str] | None) -> None:
-    """List the actions the dispatcher claimed that need a person: uncertain, failed, retrying."""
+    """List the actions the dispatcher claimed that need a person: uncertain, failed, retrying, parked;
+    and the applications it could not work on, with why."""
     store = _open(store_url)
     try:
         if resolve:
             _resolve(store, *resolve)
             return
-        wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "claimed"))
+        wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "parked", "claimed"))
         entries = store.outbox(wanted)
+        faults = store.faults()
     finally:
         store.close()
     if fmt == "json":
         click.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
+    from ._table import new_table
+
+    if faults:
+        console, problems = new_table(
+            "applications the dispatcher could not work on (tried again within the hour, and after any change)",
+            ("application", "since", "why"),
+            width=200,
+        )
+        for fault in faults:
+            problems.add_row(fault.subject or "(candidate's own log)", fault.at.isoformat(timespec="seconds"), fault.error)
+        console.print(problems)
     if not entries:
         click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
         return
-    from ._table import new_table
-
     console, table = new_table(
         f"outbox ({store_url or 'default store'})",
         ("status", "action", "channel", "attempts", "updated", "why / receipt"),
@@ -326,6 +371,8 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
     )
     for entry in entries:
         why = entry.error or ""
+        if entry.status == "parked":
+            why = f"{why} (sent when the rulebook asks for it again; dropped when its window expires or the application ends)"
         if entry.status == "retrying" and entry.next_attempt_at is not None:
             why = f"next attempt {entry.next_attempt_at.isoformat(timespec='seconds')}: {why}"
         if entry.status == "delivered" and entry.receipt:
@@ -340,12 +387,12 @@ def _resolve(store: Any, key: str, outcome: str) -> None:
         raise InvalidInput.single("--resolve", f"no claim with key {key!r} in the outbox; `followup outbox --all` lists them")
     if outcome not in ("sent", "not-sent"):
         raise InvalidInput.single("--resolve", f"{outcome!r} is not an outcome; use sent or not-sent")
-    if entry.status not in ("uncertain", "failed", "retrying"):
-        raise InvalidInput.single("--resolve", f"{key!r} is {entry.status}; only uncertain, failed or retrying claims can be resolved")
+    if entry.status not in ("uncertain", "failed", "retrying", "parked"):
+        raise InvalidInput.single("--resolve", f"{key!r} is {entry.status}; only uncertain, failed, retrying or parked claims can be resolved")
     now = dt.datetime.now(dt.UTC)
     if outcome == "sent":
-        if entry.status == "failed":
-            raise InvalidInput.single("--resolve", f"{key!r} failed and its contact was taken out of the log; log it with `followup log contact` instead")
+        if entry.status in ("failed", "parked"):
+            raise InvalidInput.single("--resolve", f"{key!r} is {entry.status} and its contact was taken out of the log; log it with `followup log contact` instead")
         store.update_outbox(key, status="delivered", now=now, receipt={"channel": entry.channel, "reference": None, "detail": "confirmed by a person"})
         click.echo(f"{key}: recorded as delivered")
     else:
@@ -376,8 +423,10 @@ def _run_once(dispatcher: Any, moment: dt.datetime) -> Any:
 
 def _print_report(report: Any) -> None:
     for outcome in report.outcomes:
-        if outcome.result in ("failed", "uncertain", "retrying"):
+        if outcome.result in ("failed", "uncertain", "retrying", "parked"):
             click.echo(f"{outcome.result}: {outcome.key} via {outcome.channel}: {outcome.detail}", err=True)
+    for fault in report.faults:
+        click.echo(f"could not work on {fault.subject or 'the candidate’s own log'}: {fault.error}", err=True)
     click.echo(f"followup run: {report.summary()}")
 
 

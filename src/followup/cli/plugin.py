@@ -11,8 +11,8 @@ from ..plugins import hookimpl
 
 @hookimpl
 def followup_register_commands(register: Callable[[click.Command], None]) -> None:
-    from . import _agenda, _authoring, _channels, _journal, _plugins, _store
+    from . import _activation, _agenda, _authoring, _channels, _journal, _plugins, _store
 
-    for module in (_agenda, _authoring, _journal, _channels, _store, _plugins):
+    for module in (_agenda, _authoring, _journal, _channels, _store, _activation, _plugins):
         for command in module.COMMANDS:
             register(command)

@@ -4,7 +4,8 @@ Owns the types a channel works with (``_channel``: :class:`Message`, :class:`Par
 :class:`Receipt`, :class:`Channel`, :class:`ChannelSpec`, :class:`Block`, the
 :data:`MEDIA`), the user's configuration of channels and routes (``_config``:
 :class:`Config`), the :class:`Dispatcher` (``_dispatcher``: claim, re-check caps,
-render, check, deliver, record), and two subpackages that are plugins themselves:
+render, check, deliver, record, one action at a time), the store's active rulebook and
+configuration shared by every worker (``_activation``), and two subpackages that are plugins themselves:
 :mod:`followup.delivery.channels` (the built-in channels, ``console`` included) and
 :mod:`followup.delivery.messages` (templates, rendering and the message checks).
 
@@ -16,6 +17,17 @@ does not import Jinja2 or smtplib.
 
 from __future__ import annotations
 
+from ._activation import (
+    ACTIVATION_KINDS,
+    ActivationChanged,
+    RulebookMismatch,
+    activate,
+    active,
+    fingerprint,
+    guard_for,
+    resolve_config,
+    resolve_rules,
+)
 from ._channel import (
     MEDIA,
     MEDIA_ORDER,
@@ -31,28 +43,38 @@ from ._channel import (
     get_channels,
 )
 from ._config import CONFIG_SCHEMA, Config, load_config, validate_channel_settings
-from ._dispatcher import Dispatcher
+from ._dispatcher import ChannelUnavailable, Dispatcher
 from ._routing import DEFAULT_CHANNEL, DEFAULT_ROUTES, route, route_name, routes
 
 __all__ = [
+    "ACTIVATION_KINDS",
     "CONFIG_SCHEMA",
     "DEFAULT_CHANNEL",
     "DEFAULT_ROUTES",
     "MEDIA",
     "MEDIA_ORDER",
     "TASK_MEDIA",
+    "ActivationChanged",
     "Block",
     "Channel",
     "ChannelSpec",
+    "ChannelUnavailable",
     "Config",
     "DeliveryError",
     "Dispatcher",
     "Message",
     "Party",
     "Receipt",
+    "RulebookMismatch",
+    "activate",
+    "active",
     "collect_channels",
+    "fingerprint",
     "get_channels",
+    "guard_for",
     "load_config",
+    "resolve_config",
+    "resolve_rules",
     "route",
     "route_name",
     "routes",

@@ -83,10 +83,18 @@ class Message:
 
     @property
     def idempotency_key(self) -> str:
-        """A stable token for this action, safe in headers, file names and UIDs."""
+        """A stable token for this message, safe in headers, file names and UIDs.
+
+        Derived from the identity of :attr:`key` (see :attr:`followup.Action.identity`:
+        what the person receives), not from the rule's id: a renamed rule, or a second rule asking for the same
+        message, gives the same token, so a receiver that drops repeats keeps one copy.
+        """
         import hashlib
 
-        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:32]
+        from ..engine import action_identity
+
+        identity = action_identity(self.action.kind, self.action.rule, self.key)
+        return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +112,17 @@ class DeliveryError(FollowupError):
     :param transient: ``True`` when trying again later may work (a server down, an
         HTTP 5xx, a timeout); ``False`` when it never will (a refused address, a
         missing contact detail). The dispatcher retries only transient failures.
+    :param maybe_sent: ``True`` when the failure came after the message was handed
+        over (a timeout or a dropped connection after SMTP ``DATA``, a reply that never
+        came): the recipient may have it. For a channel that is not idempotent the
+        dispatcher records such a failure as ``uncertain`` and never sends it again by
+        itself.
     """
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,31 @@
 """The dispatcher: due actions out of the store, through the channels, into the log, once.
 
-Each :meth:`Dispatcher.tick`:
+Each :meth:`Dispatcher.tick` leases the *subjects* (applications, and the candidate's
+own log) whose ``next_wake_at`` has come, so concurrent workers take disjoint
+shares, and works on each in three named steps:
 
-1. leases the *subjects* (applications, and the candidate's own log) whose
-   ``next_wake_at`` has come, so concurrent workers take disjoint shares;
-2. for each subject, first finishes what earlier ticks left: claims whose worker
-   died (an idempotent channel is tried again, a non-idempotent one is marked
-   ``uncertain`` and never sent again without a person deciding) and transient
-   failures whose backoff has passed;
-3. then, in one transaction holding the subject's lock, reloads the subject,
-   evaluates it with the :class:`followup.Engine` (which re-checks every cap
-   against the contacts recorded so far, in-flight claims included) and claims
-   each due action by its key, logging the contact it will be;
-4. renders each claimed action (hook ``followup_render_message``), runs the
-   message checks (``followup_check_message``), delivers it through its channel
-   with a timeout, and records the outcome: ``delivered``; ``retrying`` with
-   exponential backoff after a transient failure, ``failed`` after a permanent one
-   or the last attempt (its contact is taken out of the log again);
-5. releases the subject with its next wake: the agenda's ``next_wake_at``, or an
-   earlier retry or lease expiry.
+1. :meth:`~Dispatcher._finish_earlier_work`: what earlier ticks left. A claim whose
+   worker died is tried again through an idempotent channel and marked
+   ``uncertain`` for any other; a retry whose backoff has passed is weighed against
+   the subject evaluated afresh: still asked for, it is delivered (under whichever
+   rule now asks for the same message); asked for later, held by a cap, or no longer
+   asked for, it is *parked*; its window expired, the application ended, or already
+   done, it is dropped for good. A parked claim is dropped on the same grounds.
+2. :meth:`~Dispatcher._deliver_due_work`: new work, **one action at a time**: under
+   the lock of everything its caps count, reload the subject, evaluate it (every cap
+   re-checked against the contacts recorded so far, in-flight claims included),
+   claim the first due action whose identity (what the person receives) was never
+   claimed, or take a parked one up again, then render, check and deliver it within
+   the delivery timeout and record the outcome, and only then look for the next.
+   A kill leaves at most the action in flight claimed.
+3. release the subject with its next wake: the last evaluation's, or an earlier
+   retry, lease expiry or parked window's end.
+
+A subject that fails (a store row followup cannot read, an instant out of range, a
+plugin's bug) is recorded as a :class:`~followup.stores.SubjectFault`, listed by
+``followup outbox``, and the tick goes on with the others; a channel that the
+configuration no longer provides stops the run (:class:`ChannelUnavailable`), since
+it concerns every subject routed to it.
 
 Lifecycle hooks (``followup_action_due``, ``_delivered``, ``_failed``,
 ``_suppressed``) are called for each event; a hook that raises is logged and
@@ -41,29 +48,35 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import FollowupError, InvalidInput
 from ..engine import Action, Engine
-from ..state import Contact, State
-from ..stores import JOURNAL, OutboxEntry, Store, action_from_dict, action_to_dict, utc
+from ..state import ACTIVE_STATUSES, Contact, State
+from ..stores import JOURNAL, OutboxEntry, Store, SubjectFault, action_from_dict, action_to_dict, utc
 from ._channel import TASK_MEDIA, Channel, ChannelSpec, DeliveryError, Message, Receipt
-from ._routing import route
+from ._routing import DEFAULT_CHANNEL, route
 
 if TYPE_CHECKING:
     import pluggy
 
     from ._config import Config
 
-__all__ = ["Dispatcher", "Outcome", "TickReport"]
+__all__ = ["ChannelUnavailable", "Dispatcher", "Outcome", "TickReport"]
 
 
-#: media whose "delivery" is a task for the candidate, not a contact with anyone
-#: the channel used when the configuration routes a medium nowhere that works
+#: how long a subject that failed waits before it is tried again (a change to it wakes it at once)
+FAULT_RETRY = dt.timedelta(hours=1)
+
+
+class ChannelUnavailable(FollowupError):
+    """A channel an action is (or was claimed) for cannot be used with this
+    configuration: the run stops, and the action stays as it is until it can."""
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one action in a tick.
 
-    :ivar result: ``delivered``, ``retrying``, ``failed``, ``uncertain``,
-        ``suppressed`` or, in a dry run, ``would-send`` / ``would-block``.
+    :ivar result: ``delivered``, ``retrying``, ``parked``, ``failed``,
+        ``uncertain`` or, in a dry run, ``would-send`` / ``would-block`` /
+        ``would-fail``.
     """
 
     key: str
@@ -81,6 +94,8 @@ class TickReport:
     now: dt.datetime
     subjects: list[str] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    #: subjects that could not be worked on in this tick, and why
+    faults: list[SubjectFault] = field(default_factory=list)
 
     def keys(self, result: str) -> list[str]:
         return [o.key for o in self.outcomes if o.result == result]
@@ -92,38 +107,47 @@ class TickReport:
     def merge(self, other: TickReport) -> None:
         self.subjects += other.subjects
         self.outcomes += other.outcomes
+        self.faults += other.faults
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
         for outcome in self.outcomes:
             counts[outcome.result] = counts.get(outcome.result, 0) + 1
+        faults = f"; {len(self.faults)} subject(s) could not be worked on" if self.faults else ""
         if not counts:
-            return f"nothing to send ({len(set(self.subjects))} subject(s) evaluated)"
-        return ", ".join(f"{n} {result}" for result, n in sorted(counts.items()))
+            return f"nothing to send ({len(set(self.subjects))} subject(s) evaluated){faults}"
+        return ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) + faults
 
 
 class _Hung(Exception):
-    pass
+    def __init__(self, handed_over: bool) -> None:
+        super().__init__()
+        self.handed_over = handed_over
 
 
-def _deliver_bounded(channel: Channel, message: Message, timeout: float) -> Receipt:
-    """``channel.deliver(message)`` in a daemon thread; :class:`_Hung` after ``timeout`` seconds."""
+def _bounded(work: Callable[[Callable[[], None]], Any], timeout: float, name: str) -> Any:
+    """``work(handing_over)`` in a daemon thread; :class:`_Hung` after ``timeout``
+    seconds, saying whether ``work`` had called ``handing_over()`` by then (the
+    message was being given to the channel)."""
     box: dict[str, Any] = {}
+
+    def handing_over() -> None:
+        box["handed_over"] = True
 
     def target() -> None:
         try:
-            box["receipt"] = channel.deliver(message)
+            box["result"] = work(handing_over)
         except BaseException as exc:  # noqa: BLE001 - handed to the dispatcher thread
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name=f"followup-deliver-{message.key}", daemon=True)
+    thread = threading.Thread(target=target, name=f"followup-deliver-{name}", daemon=True)
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise _Hung
+        raise _Hung(bool(box.get("handed_over")))
     if "error" in box:
         raise box["error"]
-    return box["receipt"]  # type: ignore[no-any-return]
+    return box["result"]
 
 
 def _only(subject: str) -> dict[str, Any]:
@@ -152,6 +176,9 @@ class Dispatcher:
         the message may still go out).
     :param lease: how long a worker holds a subject or a claim before another one
         may take it over (it must exceed the time a tick spends on one subject).
+    :param guard: called before each tick; an exception it raises stops the run
+        before anything is leased (``followup run`` uses it to stop when another
+        rulebook or configuration is activated while it runs).
     """
 
     def __init__(
@@ -168,6 +195,7 @@ class Dispatcher:
         max_backoff: dt.timedelta = dt.timedelta(hours=6),
         timeout: float = 30.0,
         lease: dt.timedelta | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise InvalidInput.single("max_attempts", f"{max_attempts} attempts would never deliver anything; use 1 or more")
@@ -189,6 +217,7 @@ class Dispatcher:
         self.max_backoff = max_backoff
         self.timeout = timeout
         self.lease = lease if lease is not None else max(dt.timedelta(minutes=5), dt.timedelta(seconds=4 * timeout))
+        self.guard = guard
         self.specs = self._collect_channels()
         self._channels: dict[str, Channel] = {}
         caps = self.engine.rulebook.caps.values()
@@ -258,7 +287,7 @@ class Dispatcher:
             state = self._load(subject, now)
             agenda = self.engine.evaluate(state, now, **_only(subject))
             for action in self._pending(agenda.actions, subject):
-                if self.store.outbox_entry(action.key) is not None:
+                if self.store.outbox_entry_for(action.identity) is not None:
                     continue
                 spec = self.channel_for(action, self._medium(action, state))
                 try:
@@ -274,22 +303,44 @@ class Dispatcher:
         return report
 
     def tick(self, now: dt.datetime) -> TickReport:
-        """Lease what is due at ``now``, deliver it, and set each subject's next wake."""
+        """Lease what is due at ``now``, deliver it, and set each subject's next wake.
+
+        A subject that fails is recorded (:meth:`followup.Store.faults`, the tick's
+        ``faults``) and the others go on; :class:`ChannelUnavailable`, a lost store or
+        an interruption stop the tick, handing back every subject not yet done.
+        """
         now = utc(now)
         report = TickReport(now)
+        if self.guard is not None:
+            self.guard()  # e.g. another rulebook was activated meanwhile: stop before taking anything
         subjects = self.store.lease_due(now, limit=self.batch, worker=self.worker, lease=self.lease)
         report.subjects = list(subjects)
         for index, subject in enumerate(subjects):
             try:
                 self._process(subject, now, report)
+            except ChannelUnavailable:
+                self._hand_back(subjects[index:], now)
+                raise
+            except Exception as exc:  # noqa: BLE001 - one subject's trouble is recorded, the others go on
+                fault = SubjectFault(subject, _describe(exc), now)
+                try:
+                    self.store.release(subject, now + FAULT_RETRY, fault=fault)
+                except Exception:  # noqa: BLE001 - the original error is the one to report
+                    # the store itself is gone: nothing more can be done in this tick
+                    self._hand_back(subjects[index:], now)
+                    raise exc from None
+                report.faults.append(fault)
             except BaseException:
-                # a configuration mistake, a lost database, Ctrl-C: hand back what this
-                # worker holds, so the next run (after the fix) finds it due at once
-                for left in subjects[index:]:
-                    with contextlib.suppress(Exception):
-                        self.store.release(left, now)
+                # Ctrl-C, a kill signal turned into an exception: hand back what this
+                # worker holds, so the next run finds it due at once
+                self._hand_back(subjects[index:], now)
                 raise
         return report
+
+    def _hand_back(self, subjects: Iterable[str], now: dt.datetime) -> None:
+        for subject in subjects:
+            with contextlib.suppress(Exception):
+                self.store.release(subject, now)
 
     # -- one subject -----------------------------------------------------------------
 
@@ -303,29 +354,171 @@ class Dispatcher:
             wanted = self.store.applications_of_company(subject) or [subject]
         return self.store.load_state(wanted, heads="offers", as_of=now)
 
-    def _no_longer_wanted(self, action: Action, subject: str, now: dt.datetime) -> str | None:
-        """Why a claim waiting to be tried again should not go out any more, or ``None``.
+    def _process(self, subject: str, now: dt.datetime, report: TickReport) -> None:
+        """One subject: earlier work, then new work one action at a time, then its next wake."""
+        self._finish_earlier_work(subject, now, report)
+        state, agenda = self._deliver_due_work(subject, now, report)
+        self.store.release(subject, self._next_wake(subject, state, agenda, now))
 
-        The subject is evaluated afresh as if this claim had never been logged; the
-        action must still be due or overdue.
+    # -- step 1: what earlier ticks left ----------------------------------------------
+
+    def _finish_earlier_work(self, subject: str, now: dt.datetime, report: TickReport) -> None:
+        """Abandoned claims, retries whose time has come, and parked claims past hope."""
+        for entry in self.store.outbox(("claimed", "retrying", "parked"), application=subject):
+            if entry.status == "claimed" and (entry.lease_until is None or entry.lease_until > now):
+                continue  # another worker is delivering it right now
+            if entry.status == "retrying" and entry.next_attempt_at is not None and entry.next_attempt_at > now:
+                continue
+            picked: tuple[Action, OutboxEntry, State] | None = None
+            state = self._load(subject, now)
+            with self.store.locked(self._lock_name(subject, state)):
+                current = self.store.outbox_entry(entry.key)
+                if current is None or (current.status, current.attempts) != (entry.status, entry.attempts):
+                    continue  # someone else moved it on
+                action = action_from_dict(entry.action)
+                if entry.status == "parked":
+                    gone = self._past_hope(action, state, now)
+                    if gone is not None:
+                        report.outcomes.append(self._settle(action, entry, now, subject, "failed", f"dropped while parked: {gone}"))
+                    continue
+                if entry.status == "claimed" and not entry.idempotent:
+                    error = (
+                        "the dispatcher stopped between claiming and recording this delivery (a crash or a kill); "
+                        f"channel {entry.channel!r} cannot be asked twice safely, so it is not sent again: check whether "
+                        "it went out, then `followup outbox --resolve KEY sent` or `... not-sent`"
+                    )
+                    report.outcomes.append(self._settle(action, entry, now, subject, "uncertain", error))
+                    continue
+                if entry.attempts >= self.max_attempts:
+                    # a message whose delivery keeps killing its worker must not kill them all forever
+                    error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
+                    report.outcomes.append(self._settle(action, entry, now, subject, "failed", error))
+                    continue
+                verdict, reason, wanted = self._weigh(action, subject, now)
+                if verdict != "send":
+                    status = "parked" if verdict == "park" else "failed"
+                    report.outcomes.append(self._settle(action, entry, now, subject, status, reason))
+                    continue
+                assert wanted is not None
+                self._usable(entry.channel, entry.key)  # a retry goes through the channel it was claimed for
+                self.store.update_outbox(
+                    entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
+                )
+                picked = (wanted, replace(entry, attempts=entry.attempts + 1, status="claimed"), state)
+            assert picked is not None
+            action, claimed, state = picked
+            report.outcomes.append(self._deliver(action, claimed, state, now, subject))
+
+    def _weigh(self, action: Action, subject: str, now: dt.datetime) -> tuple[str, str, Action | None]:
+        """Whether a claim waiting to be tried again should go out now: ``("send", "", the
+        action now asking for it)``, ``("park", why, None)`` or ``("drop", why, None)``.
+
+        The subject is evaluated afresh as if this claim had never been logged, and the
+        action is looked for by identity, so a renamed rule still sends the same message.
         """
-        state = self._load(subject, now)
-        if subject == JOURNAL:
-            state = replace(state, contacts=tuple(c for c in state.contacts if c.action != action.key))
-        else:
-            state = replace(
-                state,
-                applications=tuple(
-                    replace(a, contacts=tuple(c for c in a.contacts if c.action != action.key)) if a.id == subject else a
-                    for a in state.applications
-                ),
-            )
-        current = self.engine.evaluate(state, now, **_only(subject)).get(action.key)
+        state = self._without_claim(self._load(subject, now), subject, action.key)
+        agenda = self.engine.evaluate(state, now, **_only(subject))
+        own = None if subject == JOURNAL else subject
+        current = next((a for a in agenda.actions if a.identity == action.identity and a.application == own), None)
         if current is None:
-            return "the rulebook no longer asks for it"
+            gone = self._past_hope(action, state, now)
+            if gone is not None:
+                return "drop", f"not sent: no longer needed ({gone})", None
+            return "park", "parked: the active rulebook no longer asks for it", None
         if current.status in ("due", "overdue"):
-            return None
-        return f"{current.status}: {current.reason}"
+            return "send", "", current
+        if current.status == "done":
+            return "drop", f"not sent: no longer needed (done: {current.reason})", None
+        return "park", f"parked: {current.status}: {current.reason}", None
+
+    @staticmethod
+    def _without_claim(state: State, subject: str, key: str) -> State:
+        if subject == JOURNAL:
+            return replace(state, contacts=tuple(c for c in state.contacts if c.action != key))
+        return replace(
+            state,
+            applications=tuple(
+                replace(a, contacts=tuple(c for c in a.contacts if c.action != key)) if a.id == subject else a
+                for a in state.applications
+            ),
+        )
+
+    @staticmethod
+    def _past_hope(action: Action, state: State, now: dt.datetime) -> str | None:
+        """Why a parked (or unwanted) action can never be wanted again, or ``None``."""
+        if action.expires_at is not None and action.expires_at <= now:
+            return f"its window expired at {action.expires_at.isoformat(timespec='minutes')}"
+        if action.application is not None:
+            application = state.application(action.application)
+            if application is None:
+                return "the application is no longer in the store"
+            if application.status not in ACTIVE_STATUSES:
+                return f"the application ended ({application.status})"
+        return None
+
+    # -- step 2: new work, one action at a time ----------------------------------------
+
+    def _deliver_due_work(self, subject: str, now: dt.datetime, report: TickReport) -> tuple[State, Any]:
+        """Claim one due action, deliver and record it, and again, until none is left;
+        returns the last evaluation (which has seen every outcome recorded)."""
+        first = True
+        while True:
+            state = self._load(subject, now)
+            with self.store.locked(self._lock_name(subject, state)):
+                state = self._load(subject, now)
+                agenda = self.engine.evaluate(state, now, **_only(subject))
+                if first:
+                    for action in agenda.actions:
+                        if action.status == "suppressed" and action.application == (None if subject == JOURNAL else subject):
+                            self._notify("followup_action_suppressed", action=action)
+                    first = False
+                claimed = self._claim_next(agenda.actions, subject, state, now)
+            if claimed is None:
+                return state, agenda
+            action, entry = claimed
+            report.outcomes.append(self._deliver(action, entry, state, now, subject))
+
+    def _claim_next(self, actions: Iterable[Action], subject: str, state: State, now: dt.datetime) -> tuple[Action, OutboxEntry] | None:
+        """Inside the subject's lock: claim the first due action nobody claimed (or take
+        up a parked claim of the same message again), or ``None`` when there is none."""
+        for action in self._pending(actions, subject):
+            existing = self.store.outbox_entry_for(action.identity)
+            if existing is not None and existing.status != "parked":
+                continue  # delivered, failed, uncertain or under way, maybe under another rule's name
+            medium = self._medium(action, state)
+            contact = None
+            if medium not in TASK_MEDIA:
+                contact = Contact(at=now, kind=action.kind, to=action.recipient, interview=action.interview, channel=medium, action=action.key)
+            if existing is not None:
+                self._usable(existing.channel, existing.key)  # a parked claim keeps the channel it was claimed for
+                if contact is not None:
+                    contact = replace(contact, action=existing.key)
+                if self.store.unpark(existing.key, now=now, lease_until=now + self.lease, action=action_to_dict(action), contact=contact):
+                    return action, replace(existing, status="claimed", attempts=existing.attempts + 1, lease_until=now + self.lease)
+                continue
+            try:
+                spec = self.channel_for(action, medium)
+                self._channel(spec)
+            except FollowupError as exc:
+                # a channel whose configuration is wrong stops the run before this application's claims
+                raise ChannelUnavailable(str(exc)) from None
+            self._notify("followup_action_due", action=action)
+            entry = OutboxEntry(
+                key=action.key,
+                identity=action.identity,
+                application=subject,
+                status="claimed",
+                attempts=1,
+                channel=spec.name,
+                idempotent=spec.idempotent,
+                claimed_at=now,
+                updated_at=now,
+                action=action_to_dict(action),
+                lease_until=now + self.lease,
+            )
+            if self.store.claim(entry, contact):
+                return action, entry
+        return None
 
     def _lock_name(self, subject: str, state: State) -> str:
         """The lock a claim for ``subject`` needs: a cap counting contacts across
@@ -350,112 +543,20 @@ class Dispatcher:
         application = state.application(action.application) if action.application else None
         return medium_of(action, application)
 
-    def _process(self, subject: str, now: dt.datetime, report: TickReport) -> None:
-        state = self._load(subject, now)
-        work: list[tuple[Action, OutboxEntry]] = []
-        # 1. what earlier ticks left: abandoned claims and retries whose time has come
-        for entry in self.store.outbox(("claimed", "retrying"), application=subject):
-            if entry.status == "claimed" and (entry.lease_until is None or entry.lease_until > now):
-                continue  # another worker is delivering it right now
-            if entry.status == "retrying" and entry.next_attempt_at is not None and entry.next_attempt_at > now:
-                continue
-            with self.store.locked(self._lock_name(subject, state)):
-                current = self.store.outbox_entry(entry.key)
-                if current is None or (current.status, current.attempts) != (entry.status, entry.attempts):
-                    continue  # someone else moved it on
-                action = action_from_dict(entry.action)
-                if entry.status == "claimed" and not entry.idempotent:
-                    error = (
-                        "the dispatcher stopped between claiming and recording this delivery (a crash or a kill); "
-                        f"channel {entry.channel!r} cannot be asked twice safely, so it is not sent again: check whether "
-                        "it went out, then `followup outbox --resolve KEY sent` or `... not-sent`"
-                    )
-                    self.store.update_outbox(entry.key, status="uncertain", now=now, error=error)
-                    report.outcomes.append(Outcome(entry.key, "uncertain", entry.channel, error, subject))
-                    self._notify("followup_action_failed", action=action, error=error, final=True)
-                    continue
-                if entry.attempts >= self.max_attempts:
-                    # a message whose delivery keeps killing its worker must not kill them all forever
-                    error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
-                    self.store.update_outbox(entry.key, status="failed", now=now, error=error)
-                    report.outcomes.append(Outcome(entry.key, "failed", entry.channel, error, subject))
-                    self._notify("followup_action_failed", action=action, error=error, final=True)
-                    continue
-                moot = self._no_longer_wanted(action, subject, now)
-                if moot is not None:
-                    # the employer replied, the application closed, a cap filled up meanwhile
-                    error = f"not sent: no longer needed ({moot})"
-                    self.store.update_outbox(entry.key, status="failed", now=now, error=error)
-                    report.outcomes.append(Outcome(entry.key, "failed", entry.channel, error, subject))
-                    self._notify("followup_action_failed", action=action, error=error, final=True)
-                    continue
-                self.store.update_outbox(
-                    entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
-                )
-            work.append((action, replace(entry, attempts=entry.attempts + 1, status="claimed")))
-        # 2. new claims, the caps re-checked under the lock of everything they count
-        with self.store.locked(self._lock_name(subject, state)):
-            state = self._load(subject, now)
-            agenda = self.engine.evaluate(state, now, **_only(subject))
-            for action in agenda.actions:
-                if action.status == "suppressed" and action.application == (None if subject == JOURNAL else subject):
-                    self._notify("followup_action_suppressed", action=action)
-            for action in self._pending(agenda.actions, subject):
-                if self.store.outbox_entry(action.key) is not None:
-                    continue  # claimed before: delivered, failed, uncertain or under way
-                medium = self._medium(action, state)
-                spec = self.channel_for(action, medium)
-                # a channel whose configuration is wrong stops the run before this application's claims
-                self._channel(spec)
-                self._notify("followup_action_due", action=action)
-                entry = OutboxEntry(
-                    key=action.key,
-                    application=subject,
-                    status="claimed",
-                    attempts=1,
-                    channel=spec.name,
-                    idempotent=spec.idempotent,
-                    claimed_at=now,
-                    updated_at=now,
-                    action=action_to_dict(action),
-                    lease_until=now + self.lease,
-                )
-                contact = None
-                if medium not in TASK_MEDIA:
-                    contact = Contact(
-                        at=now,
-                        kind=action.kind,
-                        to=action.recipient,
-                        interview=action.interview,
-                        channel=medium,
-                        action=action.key,
-                    )
-                if self.store.claim(entry, contact):
-                    work.append((action, entry))
-        # 3. render, check, deliver, record
-        for action, entry in work:
-            report.outcomes.append(self._deliver(action, entry, state, now, subject))
-        # 4. when to look at this subject again
-        wake = self._next_wake(subject, now)
-        for entry in self.store.outbox(("claimed", "retrying"), application=subject):
-            when = entry.lease_until if entry.status == "claimed" else entry.next_attempt_at
-            if when is not None and when > now and (wake is None or when < wake):
-                wake = when
-        self.store.release(subject, wake)
-
-    def _next_wake(self, subject: str, now: dt.datetime) -> dt.datetime | None:
-        """When ``subject``'s agenda can next change by itself.
+    def _next_wake(self, subject: str, state: State, agenda: Any, now: dt.datetime) -> dt.datetime | None:
+        """When ``subject`` needs looking at again.
 
         The times its own actions can change status (opening, falling due, a cap
         freeing, expiring) and the times its own log and interviews bring (an
         entry dated ahead, an interview ending, a snooze running out), the same
-        sources the engine's ``next_wake_at`` draws on, for this subject only: the
-        other applications' wakes are theirs to keep.
+        sources the engine's ``next_wake_at`` draws on, for this subject only (the
+        other applications' wakes are theirs to keep); and the outbox's own times: a
+        retry's next attempt, a claim's lease running out, a parked claim's window
+        closing.
         """
         own = None if subject == JOURNAL else subject
         times: list[dt.datetime] = []
-        state = self._load(subject, now)
-        for action in self.engine.evaluate(state, now, **_only(subject)).actions:
+        for action in agenda.actions:
             if action.application != own or action.status == "done":
                 continue
             if action.status == "upcoming":
@@ -475,6 +576,14 @@ class Dispatcher:
                 times += [i.ended_at for i in application.interviews if i.ended_at is not None]
         times += [c.at for c in log]  # an entry logged ahead of time comes into effect
         times += [c.until for c in log if c.until is not None]  # a snooze runs out
+        for entry in self.store.outbox(("claimed", "retrying", "parked"), application=subject):
+            if entry.status == "claimed":
+                times += [entry.lease_until] if entry.lease_until is not None else []
+            elif entry.status == "retrying":
+                times += [entry.next_attempt_at] if entry.next_attempt_at is not None else []
+            else:
+                expires = entry.action.get("expires_at")
+                times += [dt.datetime.fromisoformat(expires)] if expires else []
         future = [t for t in times if t > now]
         return min(future) if future else None
 
@@ -491,32 +600,63 @@ class Dispatcher:
         results = self.pm.hook.followup_check_message(message=message, context=context) or []
         return "; ".join(f"{block.check}: {block.reason}" for result in results for block in result or [])
 
+    def _usable(self, name: str, key: str) -> Channel:
+        """The channel ``name``, recorded when ``key`` was claimed, ready to use; or
+        :class:`ChannelUnavailable`: a claim never moves to another channel silently."""
+        spec = self.specs.get(name)
+        if spec is None:
+            raise ChannelUnavailable(
+                f"{key} was claimed for channel {name!r} (recorded at claim time), which no installed plugin provides "
+                f"any more (installed: {', '.join(sorted(self.specs)) or 'none'}); it stays pending: install it again, "
+                "or settle it with `followup outbox --resolve KEY not-sent` to let it be claimed afresh"
+            )
+        if not self.config.has_channel_section(name) and name != DEFAULT_CHANNEL and not spec.is_configured({}):
+            raise ChannelUnavailable(
+                f"{key} was claimed for channel {name!r} (recorded at claim time), but {self.config.where} has no "
+                f"[channels.{name}] section any more; it stays pending: restore the section (and activate it), or settle "
+                "it with `followup outbox --resolve KEY not-sent` to let it be claimed afresh"
+            )
+        try:
+            return self._channel(spec)
+        except FollowupError as exc:
+            raise ChannelUnavailable(f"{key} was claimed for channel {name!r} (recorded at claim time), which cannot be set up: {exc}") from None
+
     def _deliver(self, action: Action, entry: OutboxEntry, state: State, now: dt.datetime, subject: str) -> Outcome:
+        """Render, check and hand over one claimed action within the timeout; record what happened."""
         spec = self.specs.get(entry.channel)
         try:
             if spec is None:
                 raise DeliveryError(f"channel {entry.channel!r} is no longer installed", transient=True)
-            try:
-                message, context = self._render(action, state, now)
-            except InvalidInput as exc:
-                raise DeliveryError(f"cannot write the message: {exc}", transient=False) from None
-            blocked = self._blocks(message, context)
-            if blocked:
-                raise DeliveryError(f"blocked by a message check: {blocked}", transient=False)
             channel = self._channel(spec)
+
+            def attempt(handing_over: Callable[[], None]) -> tuple[Message, Receipt]:
+                try:
+                    message, context = self._render(action, state, now)
+                except InvalidInput as exc:
+                    raise DeliveryError(f"cannot write the message: {exc}", transient=False) from None
+                blocked = self._blocks(message, context)
+                if blocked:
+                    raise DeliveryError(f"blocked by a message check: {blocked}", transient=False)
+                handing_over()
+                return message, channel.deliver(message)
+
             try:
-                receipt = _deliver_bounded(channel, message, self.timeout)
-            except _Hung:
-                if not entry.idempotent:
-                    error = (
-                        f"channel {entry.channel!r} did not answer within {self.timeout:g} s and cannot be asked twice "
-                        "safely; the message may still go out: check, then `followup outbox --resolve KEY sent|not-sent`"
-                    )
-                    self.store.update_outbox(entry.key, status="uncertain", now=now, error=error)
-                    self._notify("followup_action_failed", action=action, error=error, final=True)
-                    return Outcome(entry.key, "uncertain", entry.channel, error, subject)
-                raise DeliveryError(f"channel {entry.channel!r} did not answer within {self.timeout:g} s", transient=True) from None
+                message, receipt = _bounded(attempt, self.timeout, entry.key)
+            except _Hung as hung:
+                if not hung.handed_over:
+                    raise DeliveryError(f"writing and checking the message took longer than {self.timeout:g} s", transient=True) from None
+                raise DeliveryError(
+                    f"channel {entry.channel!r} did not answer within {self.timeout:g} s", transient=True, maybe_sent=True
+                ) from None
+            except TimeoutError as exc:  # a channel's own socket timeout, not turned into a DeliveryError
+                raise DeliveryError(f"channel {entry.channel!r} timed out: {exc}", transient=True, maybe_sent=True) from None
         except DeliveryError as exc:
+            if exc.maybe_sent and not entry.idempotent:
+                error = (
+                    f"{exc}; channel {entry.channel!r} cannot be asked twice safely and the message may have gone out: "
+                    "check, then `followup outbox --resolve KEY sent|not-sent`"
+                )
+                return self._settle(action, entry, now, subject, "uncertain", error)
             return self._failed(action, entry, now, subject, str(exc), exc.transient)
         except FollowupError as exc:
             return self._failed(action, entry, now, subject, str(exc), False)
@@ -535,12 +675,26 @@ class Dispatcher:
 
     def _failed(self, action: Action, entry: OutboxEntry, now: dt.datetime, subject: str, error: str, transient: bool) -> Outcome:
         if transient and entry.attempts < self.max_attempts:
+            return self._settle(action, entry, now, subject, "retrying", error)
+        if transient:
+            error = f"gave up after {entry.attempts} attempts: {error}"
+        return self._settle(action, entry, now, subject, "failed", error)
+
+    def _settle(self, action: Action, entry: OutboxEntry, now: dt.datetime, subject: str, status: str, error: str) -> Outcome:
+        """The one way a claim ends up anything but delivered: recorded, observers told, reported."""
+        if status == "retrying":
             delay = min(self.backoff * (2 ** (entry.attempts - 1)), self.max_backoff)
             self.store.update_outbox(entry.key, status="retrying", now=now, error=error, next_attempt_at=now + delay)
             self._notify("followup_action_failed", action=action, error=error, final=False)
             return Outcome(entry.key, "retrying", entry.channel, f"{error} (attempt {entry.attempts}; next in {delay})", subject)
-        if transient:
-            error = f"gave up after {entry.attempts} attempts: {error}"
-        self.store.update_outbox(entry.key, status="failed", now=now, error=error)
-        self._notify("followup_action_failed", action=action, error=error, final=True)
-        return Outcome(entry.key, "failed", entry.channel, error, subject)
+        self.store.update_outbox(entry.key, status=status, now=now, error=error)
+        if status != "parked":  # parked is not an end: it is sent once asked for again
+            self._notify("followup_action_failed", action=action, error=error, final=True)
+        return Outcome(entry.key, status, entry.channel, error, subject)
+
+
+def _describe(exc: BaseException) -> str:
+    """A subject's failure in one line a person can act on (bounded in length)."""
+    text = str(exc) if isinstance(exc, FollowupError) else f"{type(exc).__name__}: {exc}"
+    text = " ".join(text.split())
+    return text if len(text) <= 500 else text[:497] + "..."

@@ -14,7 +14,7 @@ May import: ``followup.rules``, ``followup.state``, ``followup._errors``,
 
 from __future__ import annotations
 
-from ._agenda import STATUSES, Action, Agenda
+from ._agenda import STATUSES, Action, Agenda, action_identity
 from ._engine import Engine
 from ._explain import explain
 from ._simulate import DEFAULT_MAX_STEPS, SimulationTooLong, Timeline, print_table, render_html, simulate
@@ -27,6 +27,7 @@ __all__ = [
     "Engine",
     "SimulationTooLong",
     "Timeline",
+    "action_identity",
     "explain",
     "print_table",
     "render_html",

@@ -9,7 +9,7 @@ from typing import Any
 
 from .._time import format_instant
 
-__all__ = ["STATUSES", "Action", "Agenda"]
+__all__ = ["STATUSES", "Action", "Agenda", "action_identity"]
 
 #: every status an action can have, in the order a person wants to read them
 STATUSES = ("overdue", "due", "suppressed", "upcoming", "done")
@@ -27,6 +27,8 @@ class Action:
     :ivar cap: for a suppressed action, the id of the cap holding it back.
     :ivar frees_at: for a suppressed action, when the cap lets go (``None``: when the
         employer replies, or never by itself).
+
+    :attr:`identity` is what the person receives rather than which rule asked for it.
     """
 
     key: str
@@ -49,6 +51,17 @@ class Action:
     frees_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     message: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """The message this action is: ``kind:application:interview:recipient[:occurrence]``.
+
+        The key with the rule's id replaced by the action's kind. Two actions with one
+        identity are one message to one person: the dispatcher delivers it once, under
+        whichever rule asks for it (a renamed rule, two rules of the same kind), and the
+        idempotency key channels get is derived from it.
+        """
+        return action_identity(self.kind, self.rule, self.key)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping; instants are ISO 8601 strings with offsets."""
@@ -73,6 +86,13 @@ class Action:
             "frees_at": format_instant(self.frees_at),
             "done_at": format_instant(self.done_at),
         }
+
+
+def action_identity(kind: str, rule: str, key: str) -> str:
+    """:attr:`Action.identity` from an action's kind, rule and key (for stored actions too)."""
+    if key == rule or key.startswith(rule + ":"):
+        return kind + key[len(rule) :]
+    return f"{kind}:{key}"
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from ._store import (
     JOURNAL,
+    Activation,
     OutboxEntry,
     Store,
     StoreError,
     StoreSpec,
+    SubjectFault,
     action_from_dict,
     action_to_dict,
     collect_stores,
@@ -31,6 +33,6 @@ from ._store import (
 )
 
 __all__ = [
-    "JOURNAL", "OutboxEntry", "Store", "StoreError", "StoreSpec", "action_from_dict", "action_to_dict",
-    "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
+    "JOURNAL", "Activation", "OutboxEntry", "Store", "StoreError", "StoreSpec", "SubjectFault", "action_from_dict",
+    "action_to_dict", "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
 ]

@@ -35,11 +35,13 @@ from ..state import Application, Candidate, Contact, Interview, Interviewer, Sta
 __all__ = [
     "JOURNAL",
     "OUTBOX_STATUSES",
+    "Activation",
     "ImportReport",
     "OutboxEntry",
     "Store",
     "StoreError",
     "StoreSpec",
+    "SubjectFault",
     "action_from_dict",
     "application_to_document",
     "collect_stores",
@@ -54,7 +56,7 @@ __all__ = [
 JOURNAL = ""
 
 #: what can happen to a claimed action, in the order a person wants to read them
-OUTBOX_STATUSES = ("uncertain", "failed", "retrying", "claimed", "delivered")
+OUTBOX_STATUSES = ("uncertain", "failed", "retrying", "parked", "claimed", "delivered")
 
 #: statuses whose contact stays in the log (it happened, or may have)
 COUNTED_STATUSES = frozenset({"claimed", "retrying", "uncertain", "delivered"})
@@ -69,12 +71,15 @@ class OutboxEntry:
     """One action the dispatcher claimed, and what became of it.
 
     :ivar key: the action's key; a key is claimed at most once, ever.
+    :ivar identity: the action's :attr:`~followup.Action.identity` (what the person
+        receives); an identity is claimed at most once too, whichever rule asks.
     :ivar application: the subject (an application id, or ``""`` for the candidate).
     :ivar status: ``claimed`` (being delivered), ``delivered``, ``retrying`` (a
-        transient failure; tried again from ``next_attempt_at``), ``failed`` (for
-        good; ``error`` says why) or ``uncertain`` (a non-idempotent channel was
-        interrupted: it may or may not have gone out, and is never sent again
-        without a person deciding).
+        transient failure; tried again from ``next_attempt_at``), ``parked`` (the
+        active rulebook no longer asks for it at the moment; ``error`` says why; sent
+        when it is asked for again), ``failed`` (for good; ``error`` says why) or
+        ``uncertain`` (it may or may not have gone out through a channel that cannot
+        be asked twice, and is never sent again without a person deciding).
     :ivar attempts: delivery attempts so far.
     :ivar channel: the channel it was routed to; ``idempotent`` is that channel's flag.
     :ivar lease_until: while ``claimed``, when the claim is considered abandoned
@@ -96,11 +101,17 @@ class OutboxEntry:
     next_attempt_at: dt.datetime | None = None
     lease_until: dt.datetime | None = None
     receipt: Mapping[str, Any] | None = None
+    identity: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.identity:
+            object.__setattr__(self, "identity", identity_of(self.action, self.key))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (``followup outbox --format json``)."""
         return {
             "key": self.key,
+            "identity": self.identity,
             "application": self.application or None,
             "status": self.status,
             "attempts": self.attempts,
@@ -114,6 +125,48 @@ class OutboxEntry:
             "receipt": dict(self.receipt) if self.receipt is not None else None,
             "action": dict(self.action),
         }
+
+
+def identity_of(action: Mapping[str, Any], key: str) -> str:
+    """The identity of a stored action (see :attr:`followup.Action.identity`)."""
+    from ..engine import action_identity
+
+    kind, rule = action.get("kind"), action.get("rule")
+    if not isinstance(kind, str) or not isinstance(rule, str):
+        return key
+    return action_identity(kind, rule, key)
+
+
+@dataclass(frozen=True)
+class SubjectFault:
+    """A subject (an application, or ``""`` for the candidate's own log) that the
+    dispatcher could not work on: why, and since when. Cleared by its next good pass."""
+
+    subject: str
+    error: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One entry of the activation history: a rulebook or channel configuration that
+    became the active one, for every worker sharing the store.
+
+    :ivar kind: ``rules`` or ``config``.
+    :ivar fingerprint: SHA-256 of the document's canonical JSON text.
+    :ivar document: the merged rulebook, or the configuration, as plain JSON data.
+    :ivar source: the files it was read from, for people.
+    :ivar activated_by: ``user@host`` of whoever activated it.
+    :ivar summary: what changed from the previous active one.
+    """
+
+    kind: str
+    fingerprint: str
+    document: Mapping[str, Any]
+    source: str
+    activated_at: dt.datetime
+    activated_by: str
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,9 +263,13 @@ class Store(Protocol):
     def peek_due(self, now: dt.datetime, *, limit: int) -> list[str]:
         """The subjects :meth:`lease_due` would take, without taking them (dry runs)."""
 
-    def release(self, subject: str, next_wake_at: dt.datetime | None) -> None:
+    def release(self, subject: str, next_wake_at: dt.datetime | None, *, fault: SubjectFault | None = None) -> None:
         """Let go of a leased subject and set when it wakes next (``None``: only when
-        its state changes)."""
+        its state changes). ``fault`` records why it could not be worked on (listed
+        by :meth:`faults`); releasing without one clears an earlier fault."""
+
+    def faults(self) -> list[SubjectFault]:
+        """The subjects whose last pass failed, by subject."""
 
     def next_wake_at(self) -> dt.datetime | None:
         """The earliest ``next_wake_at`` of any subject."""
@@ -226,7 +283,13 @@ class Store(Protocol):
 
     def claim(self, entry: OutboxEntry, contact: Contact | None) -> bool:
         """Record a claim and the contact it will be (``None`` for a task that contacts
-        nobody), atomically; ``False`` (and nothing written) if the key was claimed before."""
+        nobody), atomically; ``False`` (and nothing written) if the key, or the
+        identity, was claimed before."""
+
+    def unpark(self, key: str, *, now: dt.datetime, lease_until: dt.datetime, action: Mapping[str, Any], contact: Contact | None) -> bool:
+        """Take a ``parked`` claim up again: ``claimed`` with one more attempt, the
+        current form of its action, and its contact logged again; ``False`` (nothing
+        written) if it is not parked."""
 
     def forget(self, key: str) -> bool:
         """Delete a claim and its contact, so the action can be claimed again (a person
@@ -235,6 +298,9 @@ class Store(Protocol):
 
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         """The claim of one action key."""
+
+    def outbox_entry_for(self, identity: str) -> OutboxEntry | None:
+        """The claim of one action identity, whatever rule made it."""
 
     def update_outbox(
         self,
@@ -248,11 +314,21 @@ class Store(Protocol):
         lease_until: dt.datetime | None = None,
         receipt: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record what happened to a claim. Moving to ``failed`` removes the claim's
-        contact from the log (it never happened); every other status keeps it."""
+        """Record what happened to a claim. Moving to ``failed`` or ``parked`` removes
+        the claim's contact from the log (it has not happened); every other status
+        keeps it."""
 
     def outbox(self, statuses: Collection[str] | None = None, *, application: str | None = None) -> list[OutboxEntry]:
         """Claims, oldest first, optionally only those with these statuses or subject."""
+
+    # -- activations -------------------------------------------------------
+
+    def activate(self, activation: Activation) -> None:
+        """Make ``activation`` the active one of its kind and record it in the history;
+        every subject becomes due, so that what it changes is found at once."""
+
+    def activations(self, kind: str) -> list[Activation]:
+        """The history of one kind, oldest first; the last one is active."""
 
 
 # ---------------------------------------------------------------------------

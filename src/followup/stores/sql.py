@@ -17,7 +17,11 @@ The schema (tables prefixed ``followup_``):
     subject to one worker at a time, and a ``dirty`` flag set when the subject
     changed while leased (so the worker's release does not hide the change).
 ``followup_outbox``
-    one row per claimed action key.
+    one row per claimed action key, with the action's identity (what the person
+    receives) unique too, so that a renamed rule cannot claim the same message again.
+``followup_activations``
+    the history of the active rulebook and channel configuration: one row per
+    activation, the last of each kind being the active one.
 
 Instants are stored as fixed-width UTC text (``2026-11-30T08:30:00.000000Z``), which
 sorts like time in every database. A :class:`Dialect` says what differs between
@@ -31,7 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -40,14 +44,17 @@ from .._time import UTC
 from ..state import STATUSES, Contact, Interview, State
 from ._store import (
     JOURNAL,
+    Activation,
     ImportReport,
     OutboxEntry,
     StoreError,
+    SubjectFault,
     application_head,
     build_state,
     candidate_to_document,
     canonical,
     contact_to_document,
+    identity_of,
     interview_to_document,
 )
 
@@ -72,8 +79,27 @@ def decode_instant(value: str | None) -> dt.datetime | None:
     return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-#: schema migrations: (version, statements); ``{id}`` is the dialect's auto-increment key
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+def _fill_identities(store: SQLStore) -> None:
+    """Migration 3: the identity of every claim made before identities were stored.
+
+    Two old claims with one identity (two rules that sent the same message) both
+    stay; the later one's identity is marked with its key so the unique index holds.
+    """
+    seen: set[str] = set()
+    for key, action in store._all("SELECT key, action FROM followup_outbox ORDER BY claimed_at, key"):
+        identity = identity_of(json.loads(action), key)
+        if identity in seen:
+            identity = f"{identity}#{key}"
+        seen.add(identity)
+        store._run("UPDATE followup_outbox SET identity = ? WHERE key = ?", (identity, key))
+
+
+#: a migration step: a statement (``{id}`` is the dialect's auto-increment key) or a
+#: function that changes existing rows
+Step = str | Callable[["SQLStore"], None]
+
+#: schema migrations: (version, steps)
+MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (
         1,
         (
@@ -106,6 +132,23 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX followup_applications_offers ON followup_applications (status, priority, offer_received_at, id)",
         ),
     ),
+    (
+        3,
+        (
+            # What a person receives decides whether it was sent, not the rule's id.
+            "ALTER TABLE followup_outbox ADD COLUMN identity TEXT",
+            _fill_identities,
+            "CREATE UNIQUE INDEX followup_outbox_identity ON followup_outbox (identity)",
+            # A subject the dispatcher could not work on, and why.
+            "ALTER TABLE followup_schedule ADD COLUMN fault TEXT",
+            "ALTER TABLE followup_schedule ADD COLUMN fault_at TEXT",
+            # The active rulebook and channel configuration, with their history.
+            "CREATE TABLE followup_activations (id {id}, kind TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+            "document TEXT NOT NULL, source TEXT NOT NULL, activated_at TEXT NOT NULL, activated_by TEXT NOT NULL, "
+            "summary TEXT NOT NULL)",
+            "CREATE INDEX followup_activations_kind ON followup_activations (kind, id)",
+        ),
+    ),
 )
 
 #: the schema version this followup writes
@@ -113,7 +156,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _OUTBOX_COLUMNS = (
     "key, subject, status, attempts, channel, idempotent, claimed_at, updated_at, error, "
-    "next_attempt_at, lease_until, receipt, action"
+    "next_attempt_at, lease_until, receipt, action, identity"
 )
 
 
@@ -246,8 +289,11 @@ class SQLStore:
             for version, statements in MIGRATIONS:
                 if version <= current:
                     continue
-                for statement in statements:
-                    self._run(statement.replace("{id}", self._dialect.identity))
+                for step in statements:
+                    if callable(step):
+                        step(self)
+                    else:
+                        self._run(step.replace("{id}", self._dialect.identity))
                 if version == 2 and current > 0:
                     self._fill_offer_columns()
                 self._set_meta("schema_version", str(version))
@@ -545,12 +591,22 @@ class SQLStore:
         )
         return [row[0] for row in rows]
 
-    def release(self, subject: str, next_wake_at: dt.datetime | None) -> None:
+    def release(self, subject: str, next_wake_at: dt.datetime | None, *, fault: SubjectFault | None = None) -> None:
         self._run(
             "UPDATE followup_schedule SET next_wake_at = CASE WHEN dirty = 1 THEN ? ELSE ? END, "
-            "lease_until = NULL, leased_by = NULL, dirty = 0 WHERE subject = ?",
-            (DUE, encode_instant(next_wake_at), subject),
+            "lease_until = NULL, leased_by = NULL, dirty = 0, fault = ?, fault_at = ? WHERE subject = ?",
+            (
+                DUE,
+                encode_instant(next_wake_at),
+                fault.error if fault is not None else None,
+                encode_instant(fault.at) if fault is not None else None,
+                subject,
+            ),
         )
+
+    def faults(self) -> list[SubjectFault]:
+        rows = self._all("SELECT subject, fault, fault_at FROM followup_schedule WHERE fault IS NOT NULL ORDER BY subject")
+        return [SubjectFault(subject, error, decode_instant(at) or dt.datetime.min.replace(tzinfo=UTC)) for subject, error, at in rows]
 
     def next_wake_at(self) -> dt.datetime | None:
         row = self._one("SELECT MIN(next_wake_at) FROM followup_schedule")
@@ -571,8 +627,8 @@ class SQLStore:
     def claim(self, entry: OutboxEntry, contact: Contact | None) -> bool:
         with self._transaction():
             cursor = self._run(
-                f"INSERT INTO followup_outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
+                f"INSERT INTO followup_outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (
                     entry.key,
                     entry.application,
@@ -587,12 +643,30 @@ class SQLStore:
                     encode_instant(entry.lease_until),
                     json.dumps(dict(entry.receipt)) if entry.receipt is not None else None,
                     canonical(entry.action),
+                    entry.identity,
                 ),
             )
             if not cursor.rowcount:
                 return False
             if contact is not None:
                 self._add_contact(entry.application, contact, entry.key)
+        return True
+
+    def unpark(
+        self, key: str, *, now: dt.datetime, lease_until: dt.datetime, action: Mapping[str, Any], contact: Contact | None
+    ) -> bool:
+        with self._transaction():
+            row = self._one("SELECT subject FROM followup_outbox WHERE key = ? AND status = 'parked'", (key,))
+            if row is None:
+                return False
+            self._run(
+                "UPDATE followup_outbox SET status = 'claimed', attempts = attempts + 1, updated_at = ?, "
+                "next_attempt_at = NULL, lease_until = ?, action = ? WHERE key = ?",
+                (encode_instant(now), encode_instant(lease_until), canonical(action), key),
+            )
+            if contact is not None:
+                self._run("DELETE FROM followup_contacts WHERE outbox_key = ?", (key,))
+                self._add_contact(row[0], contact, key)
         return True
 
     def forget(self, key: str) -> bool:
@@ -623,10 +697,15 @@ class SQLStore:
             lease_until=decode_instant(row[10]),
             receipt=json.loads(row[11]) if row[11] else None,
             action=json.loads(row[12]),
+            identity=row[13] or "",
         )
 
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         row = self._one(f"SELECT {_OUTBOX_COLUMNS} FROM followup_outbox WHERE key = ?", (key,))
+        return self._entry(row) if row else None
+
+    def outbox_entry_for(self, identity: str) -> OutboxEntry | None:
+        row = self._one(f"SELECT {_OUTBOX_COLUMNS} FROM followup_outbox WHERE identity = ?", (identity,))
         return self._entry(row) if row else None
 
     def update_outbox(
@@ -656,7 +735,7 @@ class SQLStore:
                     key,
                 ),
             )
-            if status == "failed":
+            if status in ("failed", "parked"):
                 self._run("DELETE FROM followup_contacts WHERE outbox_key = ?", (key,))
 
     def outbox(self, statuses: Collection[str] | None = None, *, application: str | None = None) -> list[OutboxEntry]:
@@ -675,3 +754,33 @@ class SQLStore:
             query += " WHERE " + " AND ".join(clauses)
         return [self._entry(row) for row in self._all(query + " ORDER BY claimed_at, key", parameters)]
 
+    # -- activations ----------------------------------------------------------
+
+    def activate(self, activation: Activation) -> None:
+        with self._transaction():
+            self._run(
+                "INSERT INTO followup_activations (kind, fingerprint, document, source, activated_at, activated_by, summary) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    activation.kind,
+                    activation.fingerprint,
+                    canonical(activation.document),
+                    activation.source,
+                    encode_instant(activation.activated_at),
+                    activation.activated_by,
+                    activation.summary,
+                ),
+            )
+            self._mark_all_due()
+            self._mark_due(JOURNAL)
+
+    def activations(self, kind: str) -> list[Activation]:
+        rows = self._all(
+            "SELECT kind, fingerprint, document, source, activated_at, activated_by, summary FROM followup_activations "
+            "WHERE kind = ? ORDER BY id",
+            (kind,),
+        )
+        return [
+            Activation(row[0], row[1], json.loads(row[2]), row[3], decode_instant(row[4]) or dt.datetime.min.replace(tzinfo=UTC), row[5], row[6])
+            for row in rows
+        ]

@@ -26,6 +26,7 @@ import copy
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from .._errors import InvalidInput
 from .._time import UTC
 from ..delivery import MEDIA, ChannelSpec, DeliveryError, Message, Receipt
 from ..state import Contact, Interview, Interviewer, State
-from ..stores import JOURNAL, OutboxEntry, Store, StoreError, state_to_document
+from ..stores import JOURNAL, Activation, OutboxEntry, Store, StoreError, SubjectFault, state_to_document
 
 __all__ = [
     "SAMPLE_NOW",
@@ -216,7 +217,7 @@ def memory_store() -> Iterator[Store]:
     store.close()
 
 
-def _entry(key: str, subject: str, now: dt.datetime, *, idempotent: bool = True) -> OutboxEntry:
+def _entry(key: str, subject: str, now: dt.datetime, *, idempotent: bool = True, identity: str = "") -> OutboxEntry:
     return OutboxEntry(
         key=key,
         application=subject,
@@ -228,6 +229,7 @@ def _entry(key: str, subject: str, now: dt.datetime, *, idempotent: bool = True)
         updated_at=now,
         action={"key": key},
         lease_until=now + dt.timedelta(minutes=5),
+        identity=identity,
     )
 
 
@@ -430,6 +432,104 @@ class StoreConformance:
         assert loaded.forget("k3") and not loaded.forget("k3")
         assert loaded.outbox_entry("k3") is None
         assert loaded.claim(_entry("k3", "acme", SAMPLE_NOW), contact)
+
+    def test_an_identity_is_claimed_once_whatever_the_key(self, loaded: Store) -> None:
+        """Two keys for one message (a renamed rule, two rules of one kind): one claim."""
+        note = "thank_you_note:acme:onsite:sam"
+        contact = Contact(at=SAMPLE_NOW, kind="thank_you_note", to="sam", interview="onsite", action="old-rule:acme:onsite:sam")
+        assert loaded.claim(_entry("old-rule:acme:onsite:sam", "acme", SAMPLE_NOW, identity=note), contact)
+        again = replace(contact, action="new-rule:acme:onsite:sam")
+        assert not loaded.claim(_entry("new-rule:acme:onsite:sam", "acme", SAMPLE_NOW, identity=note), again)
+        assert loaded.outbox_entry("new-rule:acme:onsite:sam") is None
+        found = loaded.outbox_entry_for(note)
+        assert found is not None and found.key == "old-rule:acme:onsite:sam" and found.identity == note
+        assert loaded.outbox_entry_for("thank_you_note:acme:onsite:pat") is None
+        acme = loaded.load_state(["acme"]).application("acme")
+        assert acme is not None and [c.action for c in acme.contacts if c.kind == "thank_you_note" and c.to == "sam"] == [
+            "old-rule:acme:onsite:sam"
+        ]
+
+    def test_parking_takes_the_contact_out_and_unparking_puts_it_back(self, loaded: Store) -> None:
+        later = SAMPLE_NOW + dt.timedelta(minutes=5)
+        contact = Contact(at=SAMPLE_NOW, kind="thank_you_note", to="sam", interview="onsite", action="p1")
+        loaded.claim(_entry("p1", "acme", SAMPLE_NOW), contact)
+        loaded.update_outbox("p1", status="parked", now=SAMPLE_NOW, error="parked: upcoming")
+        parked = loaded.outbox_entry("p1")
+        assert parked is not None and parked.status == "parked" and parked.error == "parked: upcoming"
+        assert [e.key for e in loaded.outbox(("parked",))] == ["p1"]
+        acme = loaded.load_state(["acme"]).application("acme")
+        assert acme is not None and all(c.action != "p1" for c in acme.contacts)  # it has not happened
+        moved = replace(contact, at=later)
+        assert loaded.unpark("p1", now=later, lease_until=later + dt.timedelta(minutes=5), action={"key": "p1", "v": 2}, contact=moved)
+        assert not loaded.unpark("p1", now=later, lease_until=later, action={"key": "p1"}, contact=moved)  # not parked now
+        entry = loaded.outbox_entry("p1")
+        assert entry is not None and (entry.status, entry.attempts, entry.action.get("v")) == ("claimed", 2, 2)
+        assert entry.lease_until == later + dt.timedelta(minutes=5) and entry.next_attempt_at is None
+        acme = loaded.load_state(["acme"]).application("acme")
+        assert acme is not None and [c.at for c in acme.contacts if c.action == "p1"] == [later]
+
+    def test_a_fault_is_recorded_on_release_and_cleared_by_the_next(self, loaded: Store) -> None:
+        later = SAMPLE_NOW + dt.timedelta(hours=1)
+        taken = loaded.lease_due(SAMPLE_NOW, limit=10, worker="w", lease=dt.timedelta(minutes=5))
+        assert "acme" in taken
+        fault = SubjectFault("acme", "OverflowError: date value out of range", SAMPLE_NOW)
+        loaded.release("acme", later, fault=fault)
+        assert loaded.faults() == [fault]
+        assert "acme" not in loaded.peek_due(SAMPLE_NOW, limit=10)
+        assert "acme" in loaded.peek_due(later, limit=10)
+        loaded.lease_due(later, limit=10, worker="w", lease=dt.timedelta(minutes=5))
+        loaded.release("acme", None)
+        assert loaded.faults() == []
+
+    def test_activations_are_kept_in_order_and_wake_every_subject(self, loaded: Store) -> None:
+        subjects = loaded.lease_due(SAMPLE_NOW, limit=100, worker="w", lease=dt.timedelta(minutes=5))
+        for subject in subjects:
+            loaded.release(subject, None)
+        assert loaded.peek_due(SAMPLE_NOW, limit=100) == [] and loaded.activations("rules") == []
+        first = Activation("rules", "a" * 64, {"version": 1, "rules": []}, "a.yaml", SAMPLE_NOW, "robin@host", "first activation")
+        second = Activation("rules", "b" * 64, {"version": 1, "rules": [{"id": "x"}]}, "b.yaml", SAMPLE_NOW, "robin@host", "+x")
+        config = Activation("config", "c" * 64, {"routes": {"email": "console"}}, "config.toml", SAMPLE_NOW, "robin@host", "")
+        loaded.activate(first)
+        assert sorted(loaded.peek_due(SAMPLE_NOW, limit=100)) == sorted(subjects)
+        loaded.activate(second)
+        loaded.activate(config)
+        assert loaded.activations("rules") == [first, second]
+        assert loaded.activations("config") == [config]
+
+    def test_claims_made_before_identities_get_one_when_migrated(self, store: Store, tmp_path: Path) -> None:
+        """Migration 3 on a store holding claims: each gets its identity; two old claims of
+        one message both stay, the later one marked."""
+        from ..stores.sql import SQLStore
+
+        if not isinstance(store, SQLStore) or self.reopen_store(store, tmp_path) is None:
+            pytest.skip("this store does not persist, or is not an SQL store")
+        store.import_state(sample_state())
+        for minutes, key in enumerate(("old-rule:acme:onsite:sam", "new-rule:acme:onsite:sam")):
+            action = {"key": key, "rule": key.split(":", 1)[0], "kind": "thank_you_note"}
+            claimed = SAMPLE_NOW + dt.timedelta(minutes=minutes)
+            store.claim(replace(_entry(key, "acme", claimed, identity=key), action=action), None)
+        # back to schema 2, as an older followup left it
+        with store._transaction():
+            store._run("DROP INDEX followup_outbox_identity")
+            store._run("UPDATE followup_outbox SET identity = NULL")
+            store._run("UPDATE followup_meta SET value = '2' WHERE key = 'schema_version'")
+            for column in ("identity",):
+                store._run(f"ALTER TABLE followup_outbox DROP COLUMN {column}")
+            for column in ("fault", "fault_at"):
+                store._run(f"ALTER TABLE followup_schedule DROP COLUMN {column}")
+            store._run("DROP TABLE followup_activations")
+        reopened = self.reopen_store(store, tmp_path)
+        assert reopened is not None
+        try:
+            first = reopened.outbox_entry("old-rule:acme:onsite:sam")
+            second = reopened.outbox_entry("new-rule:acme:onsite:sam")
+            assert first is not None and first.identity == "thank_you_note:acme:onsite:sam"
+            assert second is not None and second.identity == "thank_you_note:acme:onsite:sam#new-rule:acme:onsite:sam"
+            assert reopened.outbox_entry_for("thank_you_note:acme:onsite:sam") == first
+            assert reopened.faults() == [] and reopened.activations("rules") == []
+        finally:
+            if reopened is not store:
+                reopened.close()
 
     # -- the dispatcher on this store ------------------------------------------------------
 

@@ -62,8 +62,9 @@ class SmtpChannel:
         recipient_name = message.recipient.name if message.recipient is not None else None
         mail = build_email(message, sender=sender, to=to, to_name=recipient_name)
         where = f"{self.host}:{self.port}"
+        progress: dict[str, bool] = {}
         try:
-            self._send(mail)
+            self._send(mail, progress)
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(
                 f"{message.key}: {where} refused the login for {self.username!r}: {_reply(exc)}", transient=False
@@ -93,18 +94,28 @@ class SmtpChannel:
                 transient=False,
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
+            if progress.get("data"):
+                # the message was on the wire and no verdict came back: the server may have it
+                raise DeliveryError(
+                    f"{message.key}: {where} took the message but gave no answer ({type(exc).__name__}: {exc}); "
+                    "it may have been delivered",
+                    transient=True,
+                    maybe_sent=True,
+                ) from None
             raise DeliveryError(
                 f"{message.key}: could not deliver through {where}: {type(exc).__name__}: {exc}", transient=True
             ) from None
         return Receipt(channel=self.name, reference=str(mail["Message-ID"]), detail=f"sent to {to} via {where}")
 
-    def _send(self, mail: Any) -> None:
+    def _send(self, mail: Any, progress: dict[str, bool]) -> None:
+        """Send ``mail``; ``progress["data"]`` is set once the message itself goes on the wire."""
         context = ssl.create_default_context(cafile=self.ca_file) if self.security != "none" else None
         smtp: smtplib.SMTP
         if self.security == "ssl":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            ssl_class: Any = _watched(smtplib.SMTP_SSL, progress)
+            smtp = ssl_class(self.host, self.port, timeout=self.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = _watched(smtplib.SMTP, progress)(self.host, self.port, timeout=self.timeout)
         with smtp:
             smtp.ehlo()
             if self.security == "starttls":
@@ -113,6 +124,29 @@ class SmtpChannel:
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(mail)
+
+
+def _watched(base: type[smtplib.SMTP], progress: dict[str, bool]) -> type[smtplib.SMTP]:
+    """``base`` noting in ``progress`` when the server has answered ``DATA`` with 354:
+    from then on the message is going out, and a lost answer means "maybe delivered"."""
+
+    class Watched(base):  # type: ignore[misc, valid-type]
+        _in_data = False
+
+        def data(self, msg: Any) -> tuple[int, bytes]:
+            self._in_data = True
+            try:
+                return super().data(msg)  # type: ignore[no-any-return]
+            finally:
+                self._in_data = False
+
+        def getreply(self) -> tuple[int, bytes]:
+            code, reply = super().getreply()
+            if self._in_data and code == 354:
+                progress["data"] = True
+            return code, reply  # type: ignore[no-any-return]
+
+    return Watched
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
