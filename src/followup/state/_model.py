@@ -1,0 +1,218 @@
+"""The interview state: who the candidate is, where they applied, whom they met, what was said.
+
+Plain frozen dataclasses, built by :func:`followup.load_state` (or by an embedding
+tool directly). Every datetime is time-zone aware; dates given without a time are
+the start of that day in the candidate's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .._time import Calendar
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "CALLED_OFF",
+    "INTERVIEW_KINDS",
+    "INTERVIEW_LENGTHS",
+    "INTERVIEW_STATUSES",
+    "MEDIA",
+    "STATUSES",
+    "Application",
+    "Candidate",
+    "Contact",
+    "Interview",
+    "Interviewer",
+    "Offer",
+    "Reference",
+    "State",
+]
+
+STATUSES = ("applied", "interviewing", "offer", "rejected", "accepted", "withdrawn")
+ACTIVE_STATUSES = frozenset({"applied", "interviewing", "offer"})
+MEDIA = ("email", "postal", "fax", "phone")
+#: what an interview can be
+INTERVIEW_KINDS = ("phone_screen", "video", "onsite", "technical", "panel", "informal")
+#: the life of an interview; ``rescheduled`` names its replacement in ``rescheduled_to``
+INTERVIEW_STATUSES = ("scheduled", "happened", "cancelled", "no_show", "rescheduled")
+#: statuses of an interview that did not take place: no note, not the latest interview
+CALLED_OFF = frozenset({"cancelled", "no_show", "rescheduled"})
+#: how long an interview known only by its start is taken to last, by kind
+INTERVIEW_LENGTHS = {"phone_screen": dt.timedelta(minutes=30)}
+DEFAULT_INTERVIEW_LENGTH = dt.timedelta(hours=1)
+#: which detail of an interviewer each medium needs
+MEDIUM_DETAIL = {"email": "email", "postal": "postal_address", "fax": "fax", "phone": "phone"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """Someone who vouches for the candidate and may get a call from an employer."""
+
+    id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """The person looking for a job, and the calendar their deadlines are counted in."""
+
+    name: str
+    timezone: str
+    calendar: Calendar
+    email: str | None = None
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Interviewer:
+    """One person on the employer's side of an interview."""
+
+    id: str
+    name: str | None = None
+    title: str | None = None
+    email: str | None = None
+    postal_address: str | None = None
+    fax: str | None = None
+    phone: str | None = None
+
+    def detail_for(self, medium: str) -> str | None:
+        """The contact detail a message through ``medium`` needs, if known."""
+        attribute = MEDIUM_DETAIL.get(medium)
+        return getattr(self, attribute) if attribute else None
+
+
+@dataclass(frozen=True, slots=True)
+class Interview:
+    """A conversation with the employer, known by its start, its end, or both.
+
+    ``status`` is what the state says (``scheduled`` unless told otherwise); whether a
+    scheduled interview has happened depends on the instant it is looked at from:
+    see :attr:`ends_at`.
+    """
+
+    id: str
+    starts_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    interviewers: tuple[Interviewer, ...] = ()
+    #: subjects discussed, for the notes that follow
+    topics: tuple[str, ...] = ()
+    #: phone_screen, video, onsite, technical, panel, informal (or unset)
+    kind: str | None = None
+    status: str = "scheduled"
+    #: for a rescheduled interview: the id of the interview that replaces it
+    rescheduled_to: str | None = None
+
+    @property
+    def called_off(self) -> bool:
+        """Cancelled, a no-show, or rescheduled: it did not take place."""
+        return self.status in CALLED_OFF
+
+    @property
+    def end_estimated(self) -> bool:
+        """Whether :attr:`ends_at` is a guess from the start and a default length."""
+        return self.ended_at is None and self.starts_at is not None and not self.called_off
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        """When it ended or will end: ``ended_at``, else ``starts_at`` plus the default
+        length of its kind; ``None`` when it was called off."""
+        if self.called_off:
+            return None
+        if self.ended_at is not None:
+            return self.ended_at
+        assert self.starts_at is not None
+        return self.starts_at + INTERVIEW_LENGTHS.get(self.kind or "", DEFAULT_INTERVIEW_LENGTH)
+
+    @property
+    def begins_at(self) -> dt.datetime:
+        """When it started: ``starts_at``, else ``ended_at`` (one of them is always set)."""
+        moment = self.starts_at if self.starts_at is not None else self.ended_at
+        assert moment is not None
+        return moment
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One entry of the contact log.
+
+    ``direction`` is ``"out"`` for what the candidate did and ``"in"`` for anything the
+    employer sent. ``to`` names an interviewer or reference id. ``action`` is the key
+    of the agenda action this entry settles, snoozes or dismisses, when there is one.
+    """
+
+    at: dt.datetime
+    kind: str
+    direction: str = "out"
+    to: str | None = None
+    interview: str | None = None
+    channel: str | None = None
+    note: str | None = None
+    action: str | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An offer the employer made, and by when they want an answer."""
+
+    received_at: dt.datetime
+    respond_by: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """One position at one employer, with its interviews and its contact log."""
+
+    id: str
+    company: str
+    position: str | None
+    status: str
+    priority: int = 3
+    preferred_medium: str = "email"
+    status_changed_at: dt.datetime | None = None
+    applied_at: dt.datetime | None = None
+    decision_expected_by: dt.datetime | None = None
+    follow_up_requested_on: dt.datetime | None = None
+    offer: Offer | None = None
+    interviews: tuple[Interview, ...] = ()
+    #: the log, oldest first
+    contacts: tuple[Contact, ...] = ()
+    #: the employer's calendar (zone, holidays, business hours); ``None``: the candidate's
+    employer: Calendar | None = None
+
+    @property
+    def written_medium(self) -> str:
+        """The medium for a written note: the preferred one, or email for phone."""
+        return self.preferred_medium if self.preferred_medium in ("email", "postal", "fax") else "email"
+
+    def interviewer(self, interviewer_id: str) -> Interviewer | None:
+        """The most recent record of an interviewer met in any interview of this application."""
+        found = None
+        for interview in self.interviews:
+            for person in interview.interviewers:
+                if person.id == interviewer_id:
+                    found = person
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Everything the engine needs to know: a candidate and their applications."""
+
+    candidate: Candidate
+    applications: tuple[Application, ...] = field(default=())
+    version: int = 1
+    #: the candidate's own log: entries tied to no application, oldest first
+    contacts: tuple[Contact, ...] = ()
+
+    def application(self, application_id: str) -> Application | None:
+        for application in self.applications:
+            if application.id == application_id:
+                return application
+        return None
