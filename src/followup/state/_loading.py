@@ -390,7 +390,7 @@ class _Reader:
             offer=offer,
             interviews=tuple(ordered),
             contacts=contacts,
-            employer=employer,
+            employer=None if employer is candidate.calendar else employer,
         )
 
 
