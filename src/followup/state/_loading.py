@@ -300,7 +300,7 @@ class _Reader:
             calendar = self.calendar(raw["employer"], [*steps, "employer"], calendar, "business_hours", f"the employer of application {raw['id']!r}")
         return calendar
 
-    def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview:
+    def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview | None:
         people = []
         seen_here: set[str] = set()
         for position, person in enumerate(_items(item.get("interviewers"))):
@@ -325,6 +325,8 @@ class _Reader:
             self.problem([*here, "status"], f"interview {item['id']!r} has an ended_at but status 'scheduled'; use 'happened'")
         if "rescheduled_to" in item and status != "rescheduled":
             self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {item['id']!r} is {status!r}")
+        if starts_at is None and ended_at is None:
+            return None  # its problem is reported
         return Interview(
             id=item["id"],
             starts_at=starts_at,
