@@ -345,7 +345,7 @@ def test_a_naive_employer_date_in_their_gap_is_an_error_on_their_clock() -> None
     # New York's clocks skip 02:00-03:00 on 8 March 2026; Berlin's do not that day
     doc = state_doc(application("acme", company="Acme", follow_up_requested_on="2026-03-08T02:30"))
     doc["companies"] = [{"name": "Acme", "timezone": "America/New_York"}]
-    with pytest.raises(InvalidInput, match="does not exist on the clocks of America/New_York .*-05:00.*-04:00"):
+    with pytest.raises(InvalidInput, match=r"does not exist on the clocks of America/New_York .*-05:00.*-04:00"):
         load_state(doc)
 
 

@@ -311,7 +311,7 @@ class _Reader:
             people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
         starts_at = self.instant(item, here, "starts_at", dates=False)
         ended_at = self.instant(item, here, "ended_at", dates=False)
-        status = item.get("status", "scheduled")
+        status = item.get("status", "happened" if "ended_at" in item else "scheduled")
         if "starts_at" not in item and "ended_at" not in item:
             self.problem(here, f"interview {item['id']!r} needs starts_at, ended_at or both; it has neither")
         if starts_at and ended_at and ended_at < starts_at:
