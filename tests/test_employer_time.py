@@ -474,3 +474,21 @@ def test_a_position_left_out_reads_as_the_open_position(engine: Engine) -> None:
     message = render_message(build_context(state, note, {}))
     assert "None" not in message.subject + message.body
     assert "open" in message.subject + message.body
+
+
+def test_the_employers_calendar_needs_an_application() -> None:
+    rules = {
+        "extends": "default",
+        "rules": [
+            {
+                "id": "keep-searching",
+                "working_time": "employer",
+                "window": {"opens": {"at": "candidate.last_activity_at", "plus": {"days": 7}, "calendar": "employer"}, "due": {"at": "opens"}},
+            }
+        ],
+    }
+    with pytest.raises(InvalidInput) as caught:
+        load_rulebook(rules)
+    messages = [p.message for p in caught.value.problems]
+    assert "'calendar: employer' needs for_each: application or below; this rule is for_each: candidate" in messages
+    assert "'working_time: employer' needs for_each: application or below; this rule is for_each: candidate" in messages
