@@ -138,13 +138,14 @@ class LogView:
 class ApplicationView(LogView):
     """One application as of ``now``, with its derived facts computed at most once."""
 
-    __slots__ = ("_competing", "_ended", "_last_reply")
+    __slots__ = ("_competing", "_ended", "_last_reply", "_meetings")
 
     application: Application
 
     def __init__(self, state: StateView, application: Application) -> None:
         super().__init__(state, application.contacts, application)
         self._ended: list[Interview] | None = None
+        self._meetings: dict[tuple[str, dt.date], list[Interview]] | None = None
         self._last_reply: dt.datetime | bool | None = False
         self._competing: CompetingOffer | bool | None = False
 
@@ -200,14 +201,17 @@ class ApplicationView(LogView):
         if end is None:
             return []
         tz = self.state.calendar.tz
-        day = end.astimezone(tz).date()
-        return [
-            other
-            for other in self.ended_interviews
-            if any(p.id == person for p in other.interviewers)
-            and other.ends_at is not None
-            and other.ends_at.astimezone(tz).date() == day
-        ]
+        if self._meetings is None:
+            # who was met on which day, worked out once per application and evaluation
+            index: dict[tuple[str, dt.date], list[Interview]] = {}
+            for other in self.ended_interviews:
+                other_end = other.ends_at
+                assert other_end is not None
+                day = other_end.astimezone(tz).date()
+                for person_met in other.interviewers:
+                    index.setdefault((person_met.id, day), []).append(other)
+            self._meetings = index
+        return self._meetings.get((person, end.astimezone(tz).date()), [])
 
     @property
     def last_reply_at(self) -> dt.datetime | None:
