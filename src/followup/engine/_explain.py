@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import InvalidInput
-from .._time import their_clock
+from .._time import format_local, their_clock
 from ..rules import CompiledRule, Compiler, Scope, StateView
 from ..state import State, suggest
-from ._caps import _format_local
 from ._engine import Engine, _employer_zone, _fan_out, _stem
 
 __all__ = ["explain"]
@@ -95,7 +94,7 @@ def _show(value: Any, scope: Scope) -> str:
     if value is None:
         return "unset"
     if isinstance(value, dt.datetime):
-        return _format_local(value, scope.world.calendar.tz) + their_clock(value, _employer_zone(scope))
+        return format_local(value, scope.world.calendar.tz) + their_clock(value, _employer_zone(scope))
     return repr(value)
 
 
