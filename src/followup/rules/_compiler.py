@@ -268,7 +268,10 @@ class Compiler:
         clock = spec.get("time")
         if not offsets and clock is None:
             return base
-        return _shifted(base, tuple(offsets), clock, self.calendar(spec.get("calendar", "candidate"), level, steps))
+        employer = spec.get("calendar", "candidate") == "employer"
+        if employer:
+            self.calendar("employer", level, steps)  # checks the level, notes what is read
+        return _shifted(base, tuple(offsets), clock, employer)
 
     def calendar(self, name: str, level: str, steps: list[str | int]) -> Callable[[Scope], Calendar]:
         """How to find the calendar called ``name`` from a rule's item."""
@@ -495,7 +498,7 @@ def _fit(hours: Callable[[Scope], Calendar], both: bool) -> FitFn:
     return fit
 
 
-def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None, calendar_of: Callable[[Scope], Calendar]) -> TimeFn:
+def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None, employer: bool) -> TimeFn:
     pin: Callable[[Any], dt.time] | None
     if clock is None:
         pin = None
@@ -517,7 +520,9 @@ def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None, calen
         value = base(scope, opens)
         if value is None:
             return None
-        calendar = calendar_of(scope)
+        calendar = scope.world.calendar
+        if employer and scope.application is not None and scope.application.employer is not None:
+            calendar = scope.application.employer
         seen = last[0]
         if seen[0] is value and seen[1] is calendar:
             return seen[2]

@@ -193,25 +193,34 @@ class ApplicationView(LogView):
         """The employer's calendar: the application's, else the candidate's."""
         return self.application.employer or self.state.calendar
 
-    def meetings_that_day(self, interview: Interview, person: str) -> list[Interview]:
-        """The interviews of this application that took place by now, with ``person``
-        among the interviewers, that ended on the candidate's local day ``interview``
-        ended on; in the order they ended."""
-        end = interview.ends_at
-        if end is None:
-            return []
-        tz = self.state.calendar.tz
+    @property
+    def repeat_meetings(self) -> dict[tuple[str, dt.date], list[Interview]]:
+        """People met in more than one interview on one day (the candidate's calendar),
+        by interviewer id and day: the interviews, in the order they ended. Worked out
+        once per application and evaluation."""
         if self._meetings is None:
-            # who was met on which day, worked out once per application and evaluation
+            tz = self.state.calendar.tz
             index: dict[tuple[str, dt.date], list[Interview]] = {}
-            for other in self.ended_interviews:
-                other_end = other.ends_at
-                assert other_end is not None
-                day = other_end.astimezone(tz).date()
-                for person_met in other.interviewers:
-                    index.setdefault((person_met.id, day), []).append(other)
-            self._meetings = index
-        return self._meetings.get((person, end.astimezone(tz).date()), [])
+            ended = self.ended_interviews
+            if len(ended) > 1:
+                for other in ended:
+                    other_end = other.ends_at
+                    assert other_end is not None
+                    day = other_end.astimezone(tz).date()
+                    for person_met in other.interviewers:
+                        index.setdefault((person_met.id, day), []).append(other)
+            self._meetings = {key: found for key, found in index.items() if len(found) > 1}
+        return self._meetings
+
+    def meetings_that_day(self, interview: Interview, person: str) -> list[Interview]:
+        """When ``person`` was met in several interviews of this application that took
+        place by now, on the day ``interview`` ended: those interviews, in the order
+        they ended; else an empty list."""
+        repeats = self.repeat_meetings
+        end = interview.ends_at
+        if not repeats or end is None:
+            return []
+        return repeats.get((person, end.astimezone(self.state.calendar.tz).date()), [])
 
     @property
     def last_reply_at(self) -> dt.datetime | None:

@@ -107,7 +107,9 @@ class Interview:
     status: str = "scheduled"
     #: for a rescheduled interview: the id of the interview that replaces it
     rescheduled_to: str | None = None
-    _ends_at: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
+    #: when it ended or will end: ``ended_at``, else ``starts_at`` plus the default
+    #: length of its kind; ``None`` when it was called off (worked out, not given)
+    ends_at: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def called_off(self) -> bool:
@@ -119,12 +121,6 @@ class Interview:
         """Whether :attr:`ends_at` is a guess from the start and a default length."""
         return self.ended_at is None and self.starts_at is not None and not self.called_off
 
-    @property
-    def ends_at(self) -> dt.datetime | None:
-        """When it ended or will end: ``ended_at``, else ``starts_at`` plus the default
-        length of its kind; ``None`` when it was called off."""
-        return self._ends_at
-
     def __post_init__(self) -> None:
         if self.called_off:
             end = None
@@ -133,7 +129,7 @@ class Interview:
         else:
             assert self.starts_at is not None, "an interview needs starts_at or ended_at"
             end = self.starts_at + INTERVIEW_LENGTHS.get(self.kind or "", DEFAULT_INTERVIEW_LENGTH)
-        object.__setattr__(self, "_ends_at", end)
+        object.__setattr__(self, "ends_at", end)
 
     @property
     def begins_at(self) -> dt.datetime:
