@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from .._errors import InvalidInput
-from ._options import at_option, config_option, instant, now_option, rules_option, store_option
+from ..state import CALLED_OFF, INTERVIEW_KINDS, INTERVIEW_STATUSES
+from ._options import at_option, config_option, instant, load_rules, now_option, rules_option, store_option
 
 __all__ = ["COMMANDS"]
 
@@ -170,8 +171,11 @@ def log_status(application: str, status: str, store_url: str | None, at: str | N
 @click.argument("application")
 @click.argument("interview_id")
 @store_option
-@click.option("--starts-at", required=True, metavar="ISO8601", help="When it starts (an offset is required).")
-@click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has.")
+@click.option("--starts-at", metavar="ISO8601", help="When it starts (without an offset: on the candidate's clock).")
+@click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has; enough on its own.")
+@click.option("--kind", type=click.Choice(INTERVIEW_KINDS), help="What kind of interview it is.")
+@click.option("--status", type=click.Choice(INTERVIEW_STATUSES), default="scheduled", show_default=True, help="Where it stands.")
+@click.option("--rescheduled-to", metavar="ID", help="With --status rescheduled: the id of the interview replacing it.")
 @click.option(
     "--interviewer",
     "interviewers",
@@ -184,8 +188,11 @@ def log_interview(
     application: str,
     interview_id: str,
     store_url: str | None,
-    starts_at: str,
+    starts_at: str | None,
     ended_at: str | None,
+    kind: str | None,
+    status: str,
+    rescheduled_to: str | None,
     interviewers: tuple[str, ...],
     topics: tuple[str, ...],
 ) -> None:
@@ -211,12 +218,28 @@ def log_interview(
     store = _open(store_url)
     try:
         tz = _zone(store)
-        start = instant("--starts-at", starts_at, tz)
+        if starts_at is None and ended_at is None:
+            raise InvalidInput.single("--starts-at", "an interview needs --starts-at, --ended-at or both")
+        if rescheduled_to is not None and status != "rescheduled":
+            raise InvalidInput.single("--rescheduled-to", f"only for --status rescheduled; the status is {status!r}")
+        start = instant("--starts-at", starts_at, tz) if starts_at else None
         end = instant("--ended-at", ended_at, tz) if ended_at else None
-        if end is not None and end < start:
+        if end is not None and start is not None and end < start:
             raise InvalidInput.single("--ended-at", f"{ended_at!r} is before --starts-at {starts_at!r}")
+        if end is not None and status in CALLED_OFF:
+            raise InvalidInput.single("--ended-at", f"an interview that is {status} has no end")
         store.add_interview(
-            application, Interview(id=interview_id, starts_at=start, ended_at=end, interviewers=tuple(people), topics=topics)
+            application,
+            Interview(
+                id=interview_id,
+                starts_at=start,
+                ended_at=end,
+                interviewers=tuple(people),
+                topics=topics,
+                kind=kind,
+                status="happened" if end is not None and status == "scheduled" else status,
+                rescheduled_to=rescheduled_to,
+            ),
         )
     finally:
         store.close()

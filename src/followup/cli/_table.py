@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .._time import format_local
-from ..engine import STATUSES, Agenda
+from .._time import format_local, zone
+from ..engine import STATUSES, Action, Agenda
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,6 +32,14 @@ def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[
 _STYLE = {"overdue": "bold red", "due": "bold yellow", "suppressed": "magenta", "upcoming": "cyan", "done": "green"}
 
 
+def _theirs(action: Action) -> str:
+    """The due time on the employer's clock, on a line of its own, when their zone differs."""
+    if not action.employer_timezone:
+        return ""
+    local = action.due_at.astimezone(zone(action.employer_timezone))
+    return f"\n[dim]{local:%a %H:%M %Z} theirs[/]"
+
+
 def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> None:
     """Print ``agenda`` as a table grouped by status, most urgent first."""
     from rich.console import Console
@@ -53,7 +61,7 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
         where = f"{action.company} ({action.application})" if action.company else "you"
         table.add_row(
             f"[{_STYLE[action.status]}]{action.status}[/]",
-            format_local(action.due_at, tz, short=True),
+            format_local(action.due_at, tz, short=True) + _theirs(action),
             action.kind.replace("_", " "),
             where,
             who,

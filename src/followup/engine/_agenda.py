@@ -27,6 +27,8 @@ class Action:
     :ivar cap: for a suppressed action, the id of the cap holding it back.
     :ivar frees_at: for a suppressed action, when the cap lets go (``None``: when the
         employer replies, or never by itself).
+    :ivar employer_timezone: the employer's zone when it differs from the
+        candidate's, so that their clock can be shown beside the candidate's.
 
     :attr:`identity` is what the person receives rather than which rule asked for it.
     """
@@ -51,6 +53,8 @@ class Action:
     frees_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     message: str | None = None
+    #: the employer's IANA zone, when it is not the candidate's
+    employer_timezone: str | None = None
 
     @property
     def identity(self) -> str:
@@ -85,6 +89,7 @@ class Action:
             "cap": self.cap,
             "frees_at": format_instant(self.frees_at),
             "done_at": format_instant(self.done_at),
+            "employer_timezone": self.employer_timezone,
         }
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
-from .._time import UTC, format_local
+from .._time import UTC, format_local, their_clock, zone_name
 from ..rules import ApplicationView, CompiledRule, LogView, Rulebook, Scope, StateView
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
@@ -30,7 +30,7 @@ __all__ = ["Engine"]
 class _Draft:
     """An action whose status is not settled yet."""
 
-    __slots__ = ("done_at", "due", "expires", "hold", "key", "opens", "reason", "rule", "scope", "status")
+    __slots__ = ("channel", "done_at", "due", "expires", "hold", "key", "opens", "reason", "rule", "scope", "status")
 
     def __init__(self, rule: CompiledRule, scope: Scope, key: str, opens: dt.datetime, due: dt.datetime, expires: dt.datetime | None) -> None:
         self.rule = rule
@@ -43,6 +43,8 @@ class _Draft:
         self.reason = ""
         self.hold: Hold | None = None
         self.done_at: dt.datetime | None = None
+        #: the channel, when working it out was part of the window
+        self.channel: str | None = None
 
 
 def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None) -> Iterator[Scope]:
@@ -65,17 +67,32 @@ def _fan_out(rule: CompiledRule, world: StateView, view: ApplicationView | None)
             yield Scope(world, view, reference=reference)
 
 
-def _window(rule: CompiledRule, scope: Scope) -> tuple[dt.datetime, dt.datetime, dt.datetime | None] | None:
+def _window(
+    rule: CompiledRule, scope: Scope
+) -> tuple[dt.datetime, dt.datetime, dt.datetime | None, str | None] | None:
     """The rule's window for this item, or ``None`` when its condition fails or a moment is unset."""
     if rule.condition is not None and not rule.condition(scope):
         return None
     opens = rule.opens(scope, None)
     if opens is None:
         return None
+    fit = rule.fit
+    channel = None
+    if fit is not None and rule.fit_media is not None:
+        # only some media go in working time: it depends on this item's channel
+        channel = rule.channel(scope)
+        if channel not in rule.fit_media:
+            fit = None
+    if fit is not None:
+        # into the recipient's working time: the opening first, so that a due time
+        # counted from it ('at: opens') starts from where the window really opens
+        opens = fit(scope, opens, opens)[0]
     due = rule.due(scope, opens)
     if due is None:
         return None
-    return opens, due, rule.expires(scope, opens) if rule.expires is not None else None
+    if fit is not None:
+        opens, due = fit(scope, opens, due)
+    return opens, due, rule.expires(scope, opens) if rule.expires is not None else None, channel
 
 
 def _shared_fan_out(
@@ -187,7 +204,7 @@ class Engine:
                 window = _window(rule, shared)
                 if window is None:
                     continue
-                opens, due, expires = window
+                opens, due, expires, channel = window
                 if expires is not None and now >= expires:
                     if rule.distinct:  # the latest interview decides, as below
                         for scope in people():
@@ -195,20 +212,22 @@ class Engine:
                     continue
                 for scope in people():
                     key = _key(rule, scope, opens)
-                    drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+                    draft = drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+                    draft.channel = channel
             return
         for scope in _fan_out(rule, world, view):
             window = _window(rule, scope)
             if window is None:
                 continue
-            opens, due, expires = window
+            opens, due, expires, channel = window
             key = _key(rule, scope, opens)
             if expires is not None and now >= expires:
                 # No longer worth doing, done or not: dropped (replacing an earlier
                 # draft with the same key, so the latest interview decides).
                 drafts.pop(key, None)
                 continue
-            drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            draft = drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            draft.channel = channel
 
     def _settle(self, world: StateView, drafts: object, wake: list[dt.datetime]) -> None:
         now = world.now
@@ -239,7 +258,11 @@ class Engine:
                 continue
             if now < draft.opens:
                 draft.status = "upcoming"
-                draft.reason = f"opens {format_local(draft.opens, tz)}, due {format_local(draft.due, tz)}"
+                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
+                draft.reason = (
+                    f"opens {format_local(draft.opens, tz)}{their_clock(draft.opens, theirs) if theirs else ''}, "
+                    f"due {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}"
+                )
                 wake.append(draft.opens)
                 continue
             open_drafts.append(draft)
@@ -267,11 +290,13 @@ class Engine:
             ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
             if now < draft.due:
                 draft.status = "due"
-                draft.reason = f"due by {format_local(draft.due, tz)}"
+                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
+                draft.reason = f"due by {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}"
                 wake.append(draft.due)
             else:
                 draft.status = "overdue"
-                draft.reason = f"was due {format_local(draft.due, tz)}; still worth doing"
+                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
+                draft.reason = f"was due {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}; still worth doing"
 
     @staticmethod
     def _action(draft: _Draft) -> Action:
@@ -286,7 +311,7 @@ class Engine:
             application=application.id if application is not None else None,
             interview=scope.interview.id if scope.interview is not None else None,
             recipient=scope.recipient,
-            channel=draft.rule.channel(scope),
+            channel=draft.channel if draft.channel is not None else draft.rule.channel(scope),
             opens_at=draft.opens,
             due_at=draft.due,
             reason=draft.reason,
@@ -299,7 +324,18 @@ class Engine:
             frees_at=hold.frees_at if hold is not None else None,
             done_at=draft.done_at,
             message=draft.rule.message,
+            employer_timezone=_employer_zone(scope) if application is not None and application.employer is not None else None,
         )
+
+
+def _employer_zone(scope: Scope) -> str | None:
+    """The employer's zone name, when it is not the candidate's."""
+    application = scope.application
+    employer = application.employer if application is not None else None
+    if employer is None or employer.tz is scope.world.calendar.tz:
+        return None
+    name = zone_name(employer.tz)
+    return None if name == zone_name(scope.world.calendar.tz) else name
 
 
 def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:

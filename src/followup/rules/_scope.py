@@ -67,7 +67,7 @@ class StateView:
             moments = [application.applied_at, application.status_changed_at]
             if application.offer is not None:
                 moments.append(application.offer.received_at)
-            moments.extend(i.ended_at for i in application.interviews)
+            moments.extend(i.ends_at for i in application.interviews)
             times.extend(t for t in moments if t is not None and t > now)
         return times
 
@@ -138,44 +138,89 @@ class LogView:
 class ApplicationView(LogView):
     """One application as of ``now``, with its derived facts computed at most once."""
 
-    __slots__ = ("_competing", "_ended", "_last_reply")
+    __slots__ = ("_competing", "_ended", "_last_reply", "_meetings")
 
     application: Application
 
     def __init__(self, state: StateView, application: Application) -> None:
         super().__init__(state, application.contacts, application)
         self._ended: list[Interview] | None = None
+        self._meetings: dict[tuple[str, dt.date], list[Interview]] | None = None
         self._last_reply: dt.datetime | bool | None = False
         self._competing: CompetingOffer | bool | None = False
 
     @property
     def ended_interviews(self) -> list[Interview]:
-        """Interviews that have ended by now, in the order they ended."""
+        """Interviews that took place and have ended by now, in the order they ended
+        (cancelled, no-show and rescheduled ones never end)."""
         if self._ended is None:
             now = self.state.now
-            ended = [i for i in self.application.interviews if i.ended_at is not None and i.ended_at <= now]
-            ended.sort(key=lambda i: (i.ended_at, i.id))
+            ended = [i for i in self.application.interviews if (end := i.ends_at) is not None and end <= now]
+            ended.sort(key=lambda i: (i.ends_at, i.id))
             self._ended = ended
         return self._ended
 
     @property
     def first_interview_ended_at(self) -> dt.datetime | None:
         ended = self.ended_interviews
-        return ended[0].ended_at if ended else None
+        return ended[0].ends_at if ended else None
 
     @property
     def last_interview_ended_at(self) -> dt.datetime | None:
         ended = self.ended_interviews
-        return ended[-1].ended_at if ended else None
+        return ended[-1].ends_at if ended else None
 
     @property
     def next_interview_starts_at(self) -> dt.datetime | None:
-        """When the first interview that has not ended by now starts (or started)."""
-        upcoming = [i.starts_at for i in self.application.interviews if not self.has_ended(i)]
+        """When the first interview that is still to take place, or under way, starts."""
+        upcoming = [
+            i.begins_at for i in self.application.interviews if not i.called_off and not self.has_ended(i)
+        ]
         return min(upcoming) if upcoming else None
 
     def has_ended(self, interview: Interview) -> bool:
-        return interview.ended_at is not None and interview.ended_at <= self.state.now
+        end = interview.ends_at
+        return end is not None and end <= self.state.now
+
+    def interview_status(self, interview: Interview) -> str:
+        """scheduled, happened, cancelled, no_show or rescheduled, as of now."""
+        if interview.called_off:
+            return interview.status
+        return "happened" if self.has_ended(interview) else "scheduled"
+
+    @property
+    def employer_calendar(self) -> Calendar:
+        """The employer's calendar: the application's, else the candidate's."""
+        return self.application.employer or self.state.calendar
+
+    @property
+    def repeat_meetings(self) -> dict[tuple[str, dt.date], list[Interview]]:
+        """People met in more than one interview on one day (the candidate's calendar),
+        by interviewer id and day: the interviews, in the order they ended. Worked out
+        once per application and evaluation."""
+        if self._meetings is None:
+            tz = self.state.calendar.tz
+            index: dict[tuple[str, dt.date], list[Interview]] = {}
+            ended = self.ended_interviews
+            if len(ended) > 1:
+                for other in ended:
+                    other_end = other.ends_at
+                    assert other_end is not None
+                    day = other_end.astimezone(tz).date()
+                    for person_met in other.interviewers:
+                        index.setdefault((person_met.id, day), []).append(other)
+            self._meetings = {key: found for key, found in index.items() if len(found) > 1}
+        return self._meetings
+
+    def meetings_that_day(self, interview: Interview, person: str) -> list[Interview]:
+        """When ``person`` was met in several interviews of this application that took
+        place by now, on the day ``interview`` ended: those interviews, in the order
+        they ended; else an empty list."""
+        repeats = self.repeat_meetings
+        end = interview.ends_at
+        if not repeats or end is None:
+            return []
+        return repeats.get((person, end.astimezone(self.state.calendar.tz).date()), [])
 
     @property
     def last_reply_at(self) -> dt.datetime | None:

@@ -16,6 +16,9 @@ from __future__ import annotations
 from ._loading import load_state, parse_instant, state_from_checked_document, state_from_document
 from ._model import (
     ACTIVE_STATUSES,
+    CALLED_OFF,
+    INTERVIEW_KINDS,
+    INTERVIEW_STATUSES,
     STATUSES,
     Application,
     Candidate,
@@ -32,6 +35,9 @@ from ._validation import schema_problems, suggest
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CALLED_OFF",
+    "INTERVIEW_KINDS",
+    "INTERVIEW_STATUSES",
     "SCHEMA_BASE",
     "STATE_SCHEMA",
     "STATUSES",

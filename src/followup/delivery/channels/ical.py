@@ -10,7 +10,9 @@ Each action becomes one ``VEVENT``:
   and calendar programs that subscribe to the file see updates, not duplicates;
 * it occupies the half hour before the action is due (never starting before the
   window opens), in the candidate's time zone, with the zone's ``VTIMEZONE``; an
-  action already past due gets the next quarter hour after the stamp instead;
+  action already past due gets the next quarter hour after the stamp instead
+  (``followup calendar`` moves an overdue call on to the employer's working time);
+  when the employer's zone differs, the description gives the slot on their clock;
 * a ``VALARM`` fires ``alarm_minutes`` before it, and a second one when the
   window opens if that is earlier;
 * ``SUMMARY`` and ``DESCRIPTION`` are the rendered task text and the reason.
@@ -23,12 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ...engine import Action
 from .._channel import DeliveryError, Message, Receipt
 from ._schemas import CALENDAR_SCHEMA
 
@@ -47,8 +50,18 @@ def uid_for(message: Message) -> str:
     return f"{message.idempotency_key}@followup"
 
 
-def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) -> Any:
-    """One ``VEVENT`` for ``message`` (its action's window decides when)."""
+def event_for(
+    message: Message,
+    *,
+    stamp: dt.datetime,
+    alarm_minutes: int = 15,
+    place: Callable[[Action, dt.datetime], dt.datetime] | None = None,
+) -> Any:
+    """One ``VEVENT`` for ``message`` (its action's window decides when).
+
+    :param place: for an overdue action, moves the next quarter hour to the first
+        moment the task can be done (a call: the employer's working time).
+    """
     from icalendar import Alarm, Event
 
     action = message.action
@@ -60,6 +73,8 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     if end <= stamp:
         # overdue: the next quarter hour, so the task shows up where it can still be done
         start = _next_quarter(stamp.astimezone(tz))
+        if place is not None:
+            start = place(action, start).astimezone(tz)
         end = start + _SLOT
     event = Event()
     event.add("uid", uid_for(message))
@@ -68,6 +83,12 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     event.add("dtend", end)
     event.add("summary", message.subject)
     description = message.body.rstrip()
+    if action.employer_timezone:
+        theirs = ZoneInfo(action.employer_timezone)
+        description += (
+            f"\n\nOn the employer's clock ({action.employer_timezone}): "
+            f"{start.astimezone(theirs):%a %d %b %H:%M}-{end.astimezone(theirs):%H:%M %Z}"
+        )
     if action.reason:
         description += f"\n\nWhy now: {action.reason}"
     description += f"\n\nfollowup action: {action.key}"
@@ -109,12 +130,18 @@ def new_calendar(timezone: str) -> Any:
 
 
 def agenda_calendar(
-    messages: Iterable[Message], *, timezone: str, stamp: dt.datetime, alarm_minutes: int = 15
+    messages: Iterable[Message],
+    *,
+    timezone: str,
+    stamp: dt.datetime,
+    alarm_minutes: int = 15,
+    place: Callable[[Action, dt.datetime], dt.datetime] | None = None,
 ) -> bytes:
-    """An iCalendar document with one event per message, time zones included."""
+    """An iCalendar document with one event per message, time zones included
+    (``place`` as in :func:`event_for`)."""
     calendar = new_calendar(timezone)
     for message in messages:
-        calendar.add_component(event_for(message, stamp=stamp, alarm_minutes=alarm_minutes))
+        calendar.add_component(event_for(message, stamp=stamp, alarm_minutes=alarm_minutes, place=place))
     _add_zones(calendar)
     return bytes(calendar.to_ical())
 
@@ -241,5 +268,22 @@ def agenda_ics(
         timezone=state.candidate.timezone,
         stamp=now,
         alarm_minutes=int(settings.get("alarm_minutes", 15)),
+        place=_working_time_of(state),
     )
     return data, len(messages)
+
+
+def _working_time_of(state: Any) -> Callable[[Action, dt.datetime], dt.datetime]:
+    """For an overdue call: the first moment of the employer's working time at or after ``start``."""
+    from ..._time import fit_working_time
+
+    candidate = state.candidate.calendar
+
+    def place(action: Action, start: dt.datetime) -> dt.datetime:
+        application = state.application(action.application) if action.application else None
+        if action.channel != "phone" or application is None:
+            return start
+        hours = application.employer or candidate
+        return fit_working_time(start, start, hours, candidate if hours is not candidate else None)[0]
+
+    return place
