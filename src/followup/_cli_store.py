@@ -354,7 +354,7 @@ def register(group: click.Group) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        console = Console() if sys.stdout.isatty() else Console(width=200)
+        console = Console(emoji=False) if sys.stdout.isatty() else Console(width=200, emoji=False)
         table = Table(title=f"outbox ({store_url or 'default store'})")
         for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
             table.add_column(column, overflow="fold")

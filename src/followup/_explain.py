@@ -22,8 +22,9 @@ def describe_time(spec: Mapping[str, Any]) -> str:
     if "at" in spec:
         base = describe_fact(spec["at"])
     else:
-        name = "earliest" if "earliest" in spec else "latest"
-        base = f"{name} of (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
+        name = next(n for n in ("earliest", "latest", "first") if n in spec)
+        label = "first set of" if name == "first" else f"{name} of"
+        base = f"{label} (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
     parts = [base]
     for sign, key in (("+", "plus"), ("-", "minus")):
         if key in spec:
@@ -126,7 +127,7 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     if action is None and rule.repeats:
         # A key without its occurrence means the current occurrence.
         action = next((a for a in agenda if a.key.startswith(key + ":")), None)
-    world = StateView(state, now)
+    world = StateView(state, now, engine.patience)
     match: Scope | None = None
     views = [None] if rule.for_each == "candidate" else world.applications
     for view in views:
