@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ._agenda import Action
 from ._caps import _format_local
 from ._compiler import CompiledRule, Compiler
 from ._engine import Engine, _fan_out, _stem
 from ._errors import InvalidInput
-from ._facts import Scope, StateView
+from ._facts import ApplicationView, Scope, StateView
 from ._model import State
 from ._validation import suggest
 
@@ -85,6 +86,37 @@ class _Explainer:
             return None, f"  {label}: never"
         value = self.compiler.time(spec, self.level, [])(scope, opens)
         return value, f"  {label}: {_show(value, scope)}  <- {describe_time(spec)}"
+
+
+#: the facts through which a rule waits for the employer
+_EMPLOYER_DATES = ("application.employer_date", "application.decision_pending_by", "application.check_back_on")
+_BOOKED = "application.next_interview_starts_at"
+
+
+def _holding(source: Mapping[str, Any], scope: Scope, action: Action | None) -> list[str]:
+    """What on the employer's side holds this chase back: their date, or a booked interview."""
+    view = scope.view
+    if not isinstance(view, ApplicationView) or (action is not None and action.status not in ("upcoming",)):
+        return []
+    reads = repr({k: source.get(k) for k in ("when", "window")})
+    tz = scope.world.calendar.tz
+    lines = []
+    if _BOOKED in reads and view.next_interview_starts_at is not None:
+        booked = min((i for i in view.application.interviews if not view.has_ended(i)), key=lambda i: (i.starts_at, i.id))
+        lines.append(f"held back by the booked interview {booked.id} on {_format_local(booked.starts_at, tz)}: no chase until after it")
+    if any(name in reads for name in _EMPLOYER_DATES):
+        now = scope.world.now
+        decision, check_back = view.decision_pending_by, view.check_back_on
+        if decision is not None and decision + dt.timedelta(days=1) > now:
+            lines.append(f"held back by the employer's date: they said they would decide by {_day(decision, tz)}")
+        if check_back is not None and check_back + dt.timedelta(days=1) > now:
+            lines.append(f"held back by the employer's date: they asked to hear back on {_day(check_back, tz)}")
+    return lines
+
+
+def _day(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y}"
 
 
 def _mark(ok: bool) -> str:
@@ -166,6 +198,7 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     lines.append(text)
     lines.append(explainer.moment("due", window["due"], match, opens)[1])
     lines.append(explainer.moment("expires", window.get("expires"), match, opens)[1])
+    lines.extend(_holding(source, match, action))
     if "done_when" in source:
         lines.append("done when any of these matches the log:")
         for spec in source["done_when"]:

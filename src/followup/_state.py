@@ -221,13 +221,13 @@ class _Reader:
         if "respond_by" in item and item.get("outcome") != "offer":
             self.problem([*here, "respond_by"], "respond_by is the deadline of an offer; it needs 'outcome: offer' on the same reply", key=True)
         check_back = said.get("follow_up_requested_on")
-        if check_back is not None and at is not None and self.tz is not None:
-            if check_back.astimezone(self.tz).date() < at.astimezone(self.tz).date():
-                self.problem(
-                    [*here, "follow_up_requested_on"],
-                    f"follow_up_requested_on {item['follow_up_requested_on']!r} is before the reply itself "
-                    f"({item['at']!r}); a check-back date is on or after the day the employer said it",
-                )
+        tz = self.tz
+        if check_back is not None and at is not None and tz is not None and check_back.astimezone(tz).date() < at.astimezone(tz).date():
+            self.problem(
+                [*here, "follow_up_requested_on"],
+                f"follow_up_requested_on {item['follow_up_requested_on']!r} is before the reply itself "
+                f"({item['at']!r}); a check-back date is on or after the day the employer said it",
+            )
         return said
 
     def application(self, raw: Mapping[str, Any], steps: list[str | int], candidate: Candidate) -> Application:
