@@ -169,7 +169,7 @@ def test_the_command_in_each_format(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, *base, "-o", str(tmp_path / "timeline.txt"))
     assert code == 0, err
     table = (tmp_path / "timeline.txt").read_text(encoding="utf-8")
-    assert "close-the-loop" in table and "evaluations" in table
+    assert "close the loop" in table and "evaluations" in table
 
 
 def test_command_errors(capsys: pytest.CaptureFixture[str]) -> None:
