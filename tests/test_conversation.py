@@ -367,3 +367,19 @@ def test_the_agenda_shows_keys_as_written_not_as_emoji(capsys: pytest.CaptureFix
     code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00")
     assert code == 0, err
     assert "status-call:soon:" in out
+
+
+def test_a_message_sees_the_application_as_the_replies_left_it() -> None:
+    from followup.delivery.messages import build_context, render_message
+
+    person = {"id": "pia", "name": "Pia Holm", "title": "Head of Data", "email": "pia@acme.example"}
+    doc = one(
+        reply("2026-11-20T09:00:00+01:00", follow_up_requested_on="2026-12-01", medium="fax"),
+        interviews=[{**PANEL, "interviewers": [{**person, "fax": "+49 30 5550 9999"}]}],
+    )
+    state = load_state(doc)
+    now = at("2026-12-01T10:00:00+01:00")
+    (request,) = [a for a in Engine(load_rulebook()).evaluate(state, now) if a.rule == "requested-follow-up"]
+    context = build_context(state, request, {}, now=now)
+    assert context["application"].follow_up_requested_on == at("2026-12-01T00:00:00+01:00")
+    assert context["medium"] == "fax" and render_message(context).medium == "fax"
