@@ -61,8 +61,25 @@ def agenda_ics(
         timezone=state.candidate.timezone,
         stamp=now,
         alarm_minutes=int(settings.get("alarm_minutes", 15)),
+        place=_working_time_of(state),
     )
     return data, len(messages)
+
+
+def _working_time_of(state: Any) -> Any:
+    """For an overdue call: the first moment of the employer's working time at or after ``start``."""
+    from .._time import fit_working_time
+
+    candidate = state.candidate.calendar
+
+    def place(action: Any, start: Any) -> Any:
+        application = state.application(action.application) if action.application else None
+        if action.channel != "phone" or application is None:
+            return start
+        hours = application.employer or candidate
+        return fit_working_time(start, start, hours, candidate if hours is not candidate else None)[0]
+
+    return place
 
 
 def channel_rows(config: Config, specs: list[ChannelSpec] | None = None) -> list[dict[str, Any]]:
