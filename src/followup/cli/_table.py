@@ -23,7 +23,7 @@ def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[
     from rich.console import Console
     from rich.table import Table
 
-    console = Console() if sys.stdout.isatty() else Console(width=width)
+    console = Console(emoji=False) if sys.stdout.isatty() else Console(width=width, emoji=False)  # keys like :soon: stay text
     table = Table(title=title)
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -45,9 +45,9 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(emoji=False)
     if not console.is_terminal:
-        console = Console(width=200)
+        console = Console(width=200, emoji=False)
     order = {status: index for index, status in enumerate(STATUSES)}
     actions = sorted(
         (a for a in agenda if show_all or a.status != "done"),

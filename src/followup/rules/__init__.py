@@ -27,7 +27,7 @@ from ._rulebook import (
     read_rulebook,
 )
 from ._schema import published_rules_schema, rules_schema
-from ._scope import ApplicationView, LogView, Scope, StateView
+from ._scope import ApplicationView, LogView, Patience, Scope, StateView, as_of_replies
 from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
 
 __all__ = [
@@ -39,11 +39,13 @@ __all__ = [
     "Fact",
     "LogView",
     "Operator",
+    "Patience",
     "Rulebook",
     "Scope",
     "StateView",
     "Vocabulary",
     "VocabularyConflict",
+    "as_of_replies",
     "collect_vocabulary",
     "compile_document",
     "get_vocabulary",

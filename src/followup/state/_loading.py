@@ -24,7 +24,10 @@ from ._schema import STATE_SCHEMA
 from ._source import load_document, locate
 from ._validation import schema_problems, suggest
 
-__all__ = ["load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
+__all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
+
+#: the fields of a contact that say what the employer said (only on a reply)
+REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
 
 
 def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True) -> dt.datetime:
@@ -93,6 +96,8 @@ class _Reader:
         self.problems: list[Problem] = []
         self.tz: dt.tzinfo = UTC
         self.tolerant = tolerant
+        #: while an application's log is read: the employer's zone, for the dates a reply gives
+        self.employer_tz: dt.tzinfo | None = None
 
     def problem(self, steps: list[str | int], message: str, *, key: bool = False) -> None:
         mark = locate(self.document, steps, key=key)
@@ -283,6 +288,7 @@ class _Reader:
             self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
         at = self.instant(item, here, "at", dates=False)
         until = self.instant(item, here, "until", dates=True)
+        said = self.reply(item, here, direction, at)
         if at is None:
             return None
         return Contact(
@@ -295,7 +301,40 @@ class _Reader:
             note=item.get("note"),
             action=item.get("action"),
             until=until,
+            **said,
         )
+
+    def reply(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> dict[str, Any]:
+        """What a reply says (the fields of :data:`REPLY_FIELDS`), checked against the reply itself."""
+        given = [name for name in REPLY_FIELDS if name in item]
+        if not given:
+            return {}
+        if direction != "in":
+            self.problem(
+                [*here, given[0]],
+                f"{given[0]!r} is what the employer said, so it belongs on a reply (direction 'in'); this entry's direction is {direction!r}",
+                key=True,
+            )
+            return {}
+        said: dict[str, Any] = {name: item[name] for name in ("medium", "outcome") if name in item}
+        for flag in ("next_round", "on_hold"):
+            if item.get(flag):
+                said[flag] = True
+        for name in ("decision_expected_by", "follow_up_requested_on", "respond_by"):
+            value = self.instant(item, here, name, dates=True, tz=self.employer_tz)
+            if value is not None:
+                said[name] = value
+        if "respond_by" in item and item.get("outcome") != "offer":
+            self.problem([*here, "respond_by"], "respond_by is the deadline of an offer; it needs 'outcome: offer' on the same reply", key=True)
+        check_back = said.get("follow_up_requested_on")
+        tz = self.employer_tz or self.tz
+        if check_back is not None and at is not None and tz is not None and check_back.astimezone(tz).date() < at.astimezone(tz).date():
+            self.problem(
+                [*here, "follow_up_requested_on"],
+                f"follow_up_requested_on {item['follow_up_requested_on']!r} is before the reply itself "
+                f"({item['at']!r}); a check-back date is on or after the day the employer said it",
+            )
+        return said
 
     def employer(
         self, raw: Mapping[str, Any], steps: list[str | int], candidate: Candidate, companies: Mapping[str, tuple[int, Calendar]]
@@ -377,7 +416,9 @@ class _Reader:
                 self.problem([*steps, "interviews", index, "rescheduled_to"], f"interview {target!r} cannot be rescheduled to itself")
         ordered = sorted((i for _, i in interviews), key=lambda i: (i.begins_at, i.id))
         reference_ids = {r.id for r in candidate.references}
+        self.employer_tz = employer.tz  # the dates a reply gives are on the employer's clock
         contacts = self.contacts(_items(raw.get("contacts")), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
+        self.employer_tz = None
         offer = None
         if "offer" in raw:
             received = self.instant(raw["offer"], [*steps, "offer"], "received_at", dates=False)

@@ -16,7 +16,7 @@ __all__ = ["WRITTEN_KINDS", "build_context", "medium_of", "recipient_party"]
 
 #: kinds whose message goes to someone other than the candidate
 WRITTEN_KINDS = frozenset(
-    {"thank_you_note", "bridge_note", "follow_up", "requested_follow_up", "leverage_follow_up", "reference_alert"}
+    {"thank_you_note", "bridge_note", "follow_up", "requested_follow_up", "leverage_follow_up", "reference_alert", "close_the_loop"}
 )
 
 
@@ -44,7 +44,7 @@ def build_context(
     :raises followup.InvalidInput: the action names an application, interview or
         person the state does not have.
     """
-    application = _application(state, action)
+    application = _application(state, action, now)
     interview = _interview(application, action)
     interviewer: Interviewer | None = None
     reference: Reference | None = None
@@ -134,13 +134,17 @@ def known_words(state: State) -> frozenset[str]:
     return frozenset(word.lower() for text in texts for word in words(text))
 
 
-def _application(state: State, action: Action) -> Application | None:
+def _application(state: State, action: Action, now: dt.datetime | None) -> Application | None:
+    """The action's application as the employer's replies left it (by ``now``, when given)."""
+    from ...rules import as_of_replies
+
     if action.application is None:
         return None
     application = state.application(action.application)
     if application is None:
         raise _missing(action, f"application {action.application!r}")
-    return application
+    said = application.contacts if now is None else tuple(c for c in application.contacts if c.at <= now)
+    return as_of_replies(application, said)
 
 
 def _interview(application: Application | None, action: Action) -> Interview | None:
