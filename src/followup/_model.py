@@ -8,6 +8,7 @@ the start of that day in the candidate's zone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ._time import Calendar
@@ -84,6 +85,8 @@ class Interview:
     interviewers: tuple[Interviewer, ...] = ()
     #: subjects discussed, for the notes that follow
     topics: tuple[str, ...] = ()
+    #: why the candidate fits, as shown in this interview: for the notes that follow
+    strengths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,10 @@ class Application:
     interviews: tuple[Interview, ...] = ()
     #: the log, oldest first
     contacts: tuple[Contact, ...] = ()
+    #: why the candidate fits this position: every note may mention one
+    strengths: tuple[str, ...] = ()
+    #: the employer's contact for notes about the application as a whole
+    recruiter: Interviewer | None = None
 
     @property
     def written_medium(self) -> str:
@@ -139,8 +146,9 @@ class Application:
         return self.preferred_medium if self.preferred_medium in ("email", "postal", "fax") else "email"
 
     def interviewer(self, interviewer_id: str) -> Interviewer | None:
-        """The most recent record of an interviewer met in any interview of this application."""
-        found = None
+        """The most recent record of an interviewer met in any interview of this application
+        (or the recruiter, when the id is theirs and nobody met has it)."""
+        found = self.recruiter if self.recruiter is not None and self.recruiter.id == interviewer_id else None
         for interview in self.interviews:
             for person in interview.interviewers:
                 if person.id == interviewer_id:
@@ -157,6 +165,10 @@ class State:
     version: int = 1
     #: the candidate's own log: entries tied to no application, oldest first
     contacts: tuple[Contact, ...] = ()
+    #: where each free text of the state was written: ``{field label: "file:line"}``
+    #: (labels as :func:`followup.messages.state_texts` gives them); empty for a
+    #: state that did not come from a file
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def application(self, application_id: str) -> Application | None:
         for application in self.applications:

@@ -71,6 +71,13 @@ class _Reader:
         self.path = path
         self.problems: list[Problem] = []
         self.tz: dt.tzinfo | None = None
+        #: where each free text was written, by field label (see State.sources)
+        self.sources: dict[str, str] = {}
+
+    def source(self, label: str, steps: list[str | int]) -> None:
+        mark = locate(self.document, steps)
+        if mark is not None and mark.line:
+            self.sources[label] = f"{mark.path}:{mark.line}"
 
     def problem(self, steps: list[str | int], message: str, *, key: bool = False) -> None:
         mark = locate(self.document, steps, key=key)
@@ -100,10 +107,30 @@ class _Reader:
             seen[raw["id"]] = index
             applications.append(self.application(raw, steps, candidate))
         journal = self.contacts(doc.get("contacts", []), ["contacts"], {r.id for r in candidate.references}, set())
+        self.one_acceptance(doc.get("applications", []))
         if self.problems:
             raise InvalidInput(self.problems)
         applications.sort(key=lambda a: a.id)
-        return State(candidate=candidate, applications=tuple(applications), version=doc["version"], contacts=journal)
+        return State(
+            candidate=candidate,
+            applications=tuple(applications),
+            version=doc["version"],
+            contacts=journal,
+            sources=self.sources,
+        )
+
+    def one_acceptance(self, raw_applications: list[Any]) -> None:
+        """A search ends once: a second ``accepted`` application is an error naming the first."""
+        accepted = [(index, raw) for index, raw in enumerate(raw_applications) if raw.get("status") == "accepted"]
+        for index, raw in accepted[1:]:
+            first_index, first = accepted[0]
+            mark = locate(self.document, ["applications", first_index, "status"])
+            where = f" (line {mark.line})" if mark and mark.line else ""
+            self.problem(
+                ["applications", index, "status"],
+                f"status 'accepted' for application {raw['id']!r}, but {first['id']!r}{where} is accepted already; "
+                "only one offer can be accepted: set the other to withdrawn (or rejected)",
+            )
 
     def candidate(self, raw: Mapping[str, Any], steps: list[str | int]) -> Candidate:
         tz: dt.tzinfo
@@ -223,15 +250,39 @@ class _Reader:
                     ended_at=ended_at,
                     interviewers=tuple(people),
                     topics=tuple(item.get("topics", ())),
+                    strengths=tuple(item.get("strengths", ())),
                 )
             )
+            where = f"applications[{raw['id']}].interviews[{item['id']}]"
+            for name in ("topics", "strengths"):
+                for position, _text in enumerate(item.get(name, ())):
+                    self.source(f"{where}.{name}[{position}]", [*here, name, position])
+            for position, person in enumerate(item.get("interviewers", [])):
+                if person.get("title"):
+                    self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
         interviews.sort(key=lambda i: (i.starts_at, i.id))
+        recruiter = None
+        if "recruiter" in raw:
+            person = raw["recruiter"]
+            recruiter = Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
+            interviewer_ids.add(recruiter.id)
+            if person.get("title"):
+                self.source(f"applications[{raw['id']}].recruiter.title", [*steps, "recruiter", "title"])
+        self.source(f"applications[{raw['id']}].position", [*steps, "position"])
+        for position, _text in enumerate(raw.get("strengths", ())):
+            self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
         reference_ids = {r.id for r in candidate.references}
         contacts = self.contacts(raw.get("contacts", []), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
         offer = None
         if "offer" in raw:
             received = self.instant(raw["offer"], [*steps, "offer"], "received_at", dates=False)
             respond_by = self.instant(raw["offer"], [*steps, "offer"], "respond_by", dates=True)
+            if received is not None and respond_by is not None and respond_by < received:
+                self.problem(
+                    [*steps, "offer", "respond_by"],
+                    f"respond_by {raw['offer']['respond_by']!r} is before the offer's received_at "
+                    f"{raw['offer']['received_at']!r}; the deadline to answer comes after the offer arrives",
+                )
             if received is not None:
                 offer = Offer(received_at=received, respond_by=respond_by)
         return Application(
@@ -248,6 +299,8 @@ class _Reader:
             offer=offer,
             interviews=tuple(interviews),
             contacts=contacts,
+            strengths=tuple(raw.get("strengths", ())),
+            recruiter=recruiter,
         )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from .._agenda import Action
 from .._delivery import Message
 from ..plugins import hookimpl
-from ._context import WRITTEN_KINDS, build_context, known_words, medium_of, recipient_party
+from ._context import WRITTEN_KINDS, build_context, known_words, medium_of, recipient_party, state_texts
 from ._render import Renderer, get_renderer
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "medium_of",
     "recipient_party",
     "render_message",
+    "state_texts",
 ]
 
 

@@ -11,7 +11,7 @@ from .._delivery import Party
 from .._errors import InvalidInput
 from .._model import Application, Interview, Interviewer, Reference, State
 
-__all__ = ["WRITTEN_KINDS", "build_context", "medium_of", "recipient_party"]
+__all__ = ["WRITTEN_KINDS", "build_context", "known_words", "medium_of", "recipient_party", "state_texts"]
 
 #: kinds whose message goes to someone other than the candidate
 WRITTEN_KINDS = frozenset(
@@ -115,18 +115,45 @@ def recipient_party(
 
 
 def known_words(state: State) -> frozenset[str]:
-    """Names, titles, companies, positions and topics: words the spelling check must accept."""
+    """The words the spelling check accepts from the state: people's and companies' names.
+
+    Everything else the state carries (positions, titles, topics, strengths) is
+    checked like the template's own words, so a typo there is caught before it goes out.
+    """
     texts: list[str] = [state.candidate.name]
     texts.extend(r.name for r in state.candidate.references)
     for application in state.applications:
-        texts.extend((application.company, application.position))
-        for interview in application.interviews:
-            texts.extend(interview.topics)
-            for person in interview.interviewers:
-                texts.extend(t for t in (person.name, person.title, person.postal_address) if t)
+        texts.append(application.company)
+        people = [p for i in application.interviews for p in i.interviewers]
+        if application.recruiter is not None:
+            people.append(application.recruiter)
+        texts.extend(p.name for p in people if p.name)
     from ._words import words
 
     return frozenset(word.lower() for text in texts for word in words(text))
+
+
+def state_texts(state: State) -> list[tuple[str, str]]:
+    """Every free text of the state a message may quote, as ``(field label, text)``.
+
+    Labels read like ``applications[harbor].interviews[panel].interviewers[lars].title``;
+    :attr:`followup.State.sources` maps them to the file and line they came from.
+    """
+    found: list[tuple[str, str]] = []
+    for application in state.applications:
+        where = f"applications[{application.id}]"
+        found.append((f"{where}.position", application.position))
+        found.extend((f"{where}.strengths[{i}]", text) for i, text in enumerate(application.strengths))
+        if application.recruiter is not None and application.recruiter.title:
+            found.append((f"{where}.recruiter.title", application.recruiter.title))
+        for interview in application.interviews:
+            here = f"{where}.interviews[{interview.id}]"
+            found.extend((f"{here}.topics[{i}]", text) for i, text in enumerate(interview.topics))
+            found.extend((f"{here}.strengths[{i}]", text) for i, text in enumerate(interview.strengths))
+            found.extend(
+                (f"{here}.interviewers[{p.id}].title", p.title) for p in interview.interviewers if p.title
+            )
+    return found
 
 
 def _application(state: State, action: Action) -> Application | None:
