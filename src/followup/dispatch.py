@@ -329,7 +329,12 @@ class Dispatcher:
         wanted = [subject]
         if "company" in self._per:
             wanted = self.store.applications_of_company(subject) or [subject]
-        return self.store.load_state(wanted, heads="offers", as_of=now)
+        state = self.store.load_state(wanted, heads="offers", as_of=now)
+        mine = state.application(subject)
+        if mine is not None and mine.status == "accepted":
+            # thanking the references reads every application's log (who was alerted)
+            return self.store.load_state(None)
+        return state
 
     def _no_longer_wanted(self, action: Action, subject: str, now: dt.datetime) -> str | None:
         """Why a claim waiting to be tried again should not go out any more, or ``None``.

@@ -15,8 +15,20 @@ __all__ = ["WRITTEN_KINDS", "build_context", "known_words", "medium_of", "recipi
 
 #: kinds whose message goes to someone other than the candidate
 WRITTEN_KINDS = frozenset(
-    {"thank_you_note", "bridge_note", "follow_up", "requested_follow_up", "leverage_follow_up", "reference_alert"}
+    {
+        "thank_you_note",
+        "bridge_note",
+        "follow_up",
+        "requested_follow_up",
+        "leverage_follow_up",
+        "reference_alert",
+        "withdrawal_note",
+        "reference_thanks",
+        "application_follow_up",
+    }
 )
+#: application-level notes that go to the recruiter first, then the latest interview's lead
+_TO_CONTACT = frozenset({"withdrawal_note", "application_follow_up"})
 _MEDIA = frozenset({"email", "postal", "fax", "phone", "reminder"})
 
 
@@ -46,6 +58,7 @@ def build_context(
     """
     application = _application(state, action)
     interview = _interview(application, action)
+    moment = now or action.due_at
     interviewer: Interviewer | None = None
     reference: Reference | None = None
     medium = medium_of(action, application)
@@ -57,11 +70,16 @@ def build_context(
             interviewer = _find_interviewer(application, interview, action.recipient)
             if interviewer is None:
                 raise _missing(action, f"interviewer {action.recipient!r} of application {application.id!r}")
+    elif application is not None and action.kind in _TO_CONTACT and application.recruiter is not None:
+        interviewer = application.recruiter
+        interview = interview or _latest_interview(application)
     elif application is not None and action.kind in WRITTEN_KINDS | {"status_call"}:
         interview = interview or _latest_interview(application)
         if interview is not None:
             interviewer = _lead_contact(interview, medium)
     interviewers = interview.interviewers if interview is not None else ()
+    if interviewer is not None and interviewer not in interviewers and application is not None:
+        interviewers = tuple(p for i in application.interviews for p in i.interviewers if p.id == interviewer.id)[:1] or interviewers
     recipient_index = 0
     if interviewer is not None:
         recipient_index = next((i for i, p in enumerate(interviewers) if p.id == interviewer.id), 0)
@@ -81,7 +99,12 @@ def build_context(
         "recipient_index": recipient_index,
         "reference": reference,
         "recipient": recipient_party(interviewer, reference, application),
-        "competing_offer": _competing_offer(state, application) if action.kind == "leverage_follow_up" else None,
+        "competing_offer": _competing_offer(state, application, moment) if action.kind == "leverage_follow_up" else None,
+        "first_choice": _first_choice(state, application, moment) if action.kind == "leverage_follow_up" else False,
+        "strength": _strength(application, interview, recipient_index),
+        "thanks_owed": _thanks_owed(application, interviewer, action),
+        "accepted": _accepted(state, moment),
+        "met": _met(application),
         "known_words": known_words(state),
     }
 
@@ -197,15 +220,17 @@ def _lead_contact(interview: Interview, medium: str) -> Interviewer | None:
     return interview.interviewers[0] if interview.interviewers else None
 
 
-def _competing_offer(state: State, application: Application | None) -> dict[str, Any] | None:
+def _competing_offer(state: State, application: Application | None, moment: dt.datetime) -> dict[str, Any] | None:
     if application is None:
         return None
+    from .._facts import as_of
+
     offers = [
         other
         for other in state.applications
         if other.id != application.id
         and other.offer is not None
-        and other.status == "offer"
+        and as_of(other, moment).status == "offer"
         and other.priority > application.priority
     ]
     if not offers:
@@ -218,6 +243,63 @@ def _competing_offer(state: State, application: Application | None) -> dict[str,
         "received_at": best.offer.received_at,
         "respond_by": best.offer.respond_by,
     }
+
+
+def _strength(application: Application | None, interview: Interview | None, index: int) -> str | None:
+    """One reason the candidate fits, to mention: the interview's own first, else the
+    application's; a different one for each recipient while there are enough."""
+    strengths = (interview.strengths if interview is not None else ()) or (
+        application.strengths if application is not None else ()
+    )
+    return strengths[index % len(strengths)] if strengths else None
+
+
+def _thanks_owed(application: Application | None, person: Interviewer | None, action: Action) -> Interview | None:
+    """For a note after an ending: the latest interview this person sat in whose thank-you
+    note is not in the log (the note then carries those thanks), else ``None``."""
+    if application is None or person is None or action.kind not in ("bridge_note", "withdrawal_note"):
+        return None
+    sat_in = [i for i in application.interviews if i.ended_at is not None and any(p.id == person.id for p in i.interviewers)]
+    for interview in sorted(sat_in, key=lambda i: (i.ended_at, i.id), reverse=True):
+        thanked = any(
+            c.kind == "thank_you_note" and c.to == person.id and c.interview in (None, interview.id)
+            for c in application.contacts
+        )
+        return None if thanked else interview
+    return None
+
+
+def _accepted(state: State, moment: dt.datetime) -> Application | None:
+    """The accepted application, once its acceptance has happened by ``moment``."""
+    from .._facts import as_of
+
+    return next((a for a in state.applications if as_of(a, moment).status == "accepted"), None)
+
+
+def _met(application: Application | None) -> tuple[Interviewer, ...]:
+    """Everyone met in the application's interviews, once each, in order."""
+    if application is None:
+        return ()
+    seen: dict[str, Interviewer] = {}
+    for interview in application.interviews:
+        for person in interview.interviewers:
+            seen.setdefault(person.id, person)
+    return tuple(seen.values())
+
+
+def _first_choice(state: State, application: Application | None, moment: dt.datetime) -> bool:
+    """Whether the application is wanted strictly more than every other live one at ``moment``."""
+    if application is None:
+        return False
+    from .._facts import as_of
+    from .._model import ACTIVE_STATUSES
+
+    others = [
+        a.priority
+        for a in state.applications
+        if a.id != application.id and as_of(a, moment).status in ACTIVE_STATUSES
+    ]
+    return all(application.priority < p for p in others)
 
 
 def _missing(action: Action, what: str) -> InvalidInput:
