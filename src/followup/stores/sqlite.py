@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._errors import InvalidInput
-from .._store import StoreError
+from ._store import StoreError
 from .sql import Dialect, SQLStore
 
 __all__ = ["SQLiteDialect", "open_sqlite", "sqlite_path"]
