@@ -165,7 +165,7 @@ class Application:
             before = "interviewing"
         else:
             before = "applied"
-        return replace(self, status=before, status_changed_at=None)
+        return replace(self, status=before)
 
     def interviewer(self, interviewer_id: str) -> Interviewer | None:
         """The most recent record of an interviewer met in any interview of this application
