@@ -83,7 +83,7 @@ def test_the_action_is_posted_as_signed_json_with_an_idempotency_key(
     expected = "sha256=" + hmac.new(b"hush", request["body"], hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["x-followup-signature"], expected)
     document = json.loads(request["body"])
-    assert document["key"] == message.key == "status-call:northwind-data"
+    assert document["key"] == message.key and message.key.startswith("status-call:northwind-data:")
     assert document["kind"] == "status_call"
     assert document["subject"] == message.subject
     assert document["action"]["due_at"].endswith("+01:00")

@@ -176,17 +176,24 @@ def test_status_call_only_while_interviewing(evaluate: Any) -> None:
         assert by_rule(evaluate(one_interview(status=status), "2026-03-13T10:00:00+01:00"), "status-call") == [], status
 
 
-def test_status_call_settled_by_the_call_or_by_any_word_from_the_employer(evaluate: Any) -> None:
+def test_status_call_settled_by_a_chase_not_by_a_mere_thank_you(evaluate: Any) -> None:
+    logged = {"at": "2026-03-12T11:00:00+01:00", "kind": "status_call"}
+    (call,) = by_rule(evaluate(one_interview(contacts=[logged]), "2026-03-13T10:00:00+01:00"), "status-call")
+    assert call.status == "done"
     for entry in (
-        {"at": "2026-03-12T11:00:00+01:00", "kind": "status_call"},
-        {"at": "2026-03-10T11:00:00+01:00", "kind": "reply"},
+        {"at": "2026-03-10T11:00:00+01:00", "kind": "reply", "note": "Thanks, great meeting you!"},
         {"at": "2026-03-10T11:00:00+01:00", "kind": "email", "direction": "in"},
+        {"at": "2026-03-04T11:00:00+01:00", "kind": "reply"},  # before the interview
     ):
         (call,) = by_rule(evaluate(one_interview(contacts=[entry]), "2026-03-13T10:00:00+01:00"), "status-call")
-        assert call.status == "done", entry
-    old_reply = {"at": "2026-03-04T11:00:00+01:00", "kind": "reply"}
-    (call,) = by_rule(evaluate(one_interview(contacts=[old_reply]), "2026-03-13T10:00:00+01:00"), "status-call")
-    assert call.status == "due"  # a reply before the interview says nothing about it
+        assert call.status == "due", entry  # an acknowledgement does not say where things stand
+
+
+def test_news_without_a_date_starts_a_new_round_a_week_after_it(evaluate: Any) -> None:
+    news = {"at": "2026-03-10T11:00:00+01:00", "kind": "reply", "on_hold": True}
+    (call,) = by_rule(evaluate(one_interview(contacts=[news]), "2026-03-13T10:00:00+01:00"), "status-call")
+    assert call.status == "upcoming"
+    assert call.opens_at == at("2026-03-17T09:00:00+01:00")
 
 
 # -- patient-follow-up and the patience cap ----------------------------------------------
@@ -213,29 +220,34 @@ def test_each_follow_up_logged_starts_the_next_occurrence(evaluate: Any) -> None
     assert follow_up.opens_at == at("2026-04-01T09:00:00+02:00")
 
 
-def test_patience_cap_stops_the_fourth_unanswered_follow_up(evaluate: Any) -> None:
+def test_patience_spent_no_fourth_follow_up_and_the_loop_closes_after_three_weeks(evaluate: Any) -> None:
     contacts = [
         CALLED,
         {"at": "2026-03-23T11:00:00+01:00", "kind": "follow_up"},
         {"at": "2026-04-01T11:00:00+02:00", "kind": "follow_up"},
     ]
-    (follow_up,) = by_rule(evaluate(one_interview(contacts=contacts), "2026-04-10T10:00:00+02:00"), "patient-follow-up")
-    assert follow_up.status == "suppressed"
-    assert follow_up.cap == "patience"
-    assert follow_up.frees_at is None
-    assert "3 of 3" in follow_up.reason and "replies" in follow_up.reason
+    agenda = evaluate(one_interview(contacts=contacts), "2026-04-10T10:00:00+02:00")
+    assert by_rule(agenda, "patient-follow-up") == []
+    (close,) = by_rule(agenda, "close-the-loop")
+    assert close.kind == "close_the_loop" and close.status == "upcoming" and close.channel == "email"
+    assert close.opens_at == at("2026-04-22T11:00:00+02:00")  # three weeks after the last chase
+    (close,) = by_rule(evaluate(one_interview(contacts=contacts), "2026-04-22T12:00:00+02:00"), "close-the-loop")
+    assert close.status == "due"
 
 
-def test_a_reply_ends_the_series_and_resets_patience(evaluate: Any) -> None:
+def test_a_reply_resets_patience_and_the_pace_counts_from_it(evaluate: Any) -> None:
     contacts = [
         CALLED,
         {"at": "2026-03-23T11:00:00+01:00", "kind": "follow_up"},
         {"at": "2026-04-01T11:00:00+02:00", "kind": "follow_up"},
         {"at": "2026-04-02T09:00:00+02:00", "kind": "reply"},
     ]
-    (follow_up,) = by_rule(evaluate(one_interview(contacts=contacts), "2026-04-10T10:00:00+02:00"), "patient-follow-up")
-    assert follow_up.status == "done"
-    assert "employer" in follow_up.reason
+    agenda = evaluate(one_interview(contacts=contacts), "2026-04-10T10:00:00+02:00")
+    (follow_up,) = by_rule(agenda, "patient-follow-up")
+    assert follow_up.status == "upcoming"
+    # Thu 2 Apr (the reply) + 7 business days, not Wed 1 Apr (the last chase) + 7.
+    assert follow_up.opens_at == at("2026-04-13T09:00:00+02:00")
+    assert by_rule(agenda, "close-the-loop") == []
 
 
 # -- requested-follow-up -------------------------------------------------------------
@@ -263,8 +275,7 @@ def test_requested_follow_up_is_exempt_from_patience(evaluate: Any) -> None:
     agenda = evaluate(doc, "2026-04-13T10:00:00+02:00")
     (request,) = by_rule(agenda, "requested-follow-up")
     assert request.status == "due"
-    (follow_up,) = by_rule(agenda, "patient-follow-up")
-    assert follow_up.cap == "patience"
+    assert by_rule(agenda, "patient-follow-up") == []  # patience is spent for the unprompted ones
 
 
 def test_requested_follow_up_is_not_exempt_from_the_ceiling(evaluate: Any) -> None:

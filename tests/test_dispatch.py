@@ -213,9 +213,10 @@ def test_reminders_contact_nobody_and_are_sent_once(store: Store) -> None:
     worker.run_once(SAMPLE_NOW)
     call_due = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # a week after the interview: the status call
     report = worker.run_once(call_due)
-    assert sorted(report.delivered) == ["status-call:acme", "status-call:initech"]
+    calls = sorted(report.delivered)
+    assert [key.rsplit(":", 1)[0] for key in calls] == ["status-call:acme", "status-call:initech"]
     assert {m.medium for m in channel.delivered[-2:]} <= {"phone", "reminder"}
-    assert not {"status-call:acme", "status-call:initech"} & logged_keys(store)  # the candidate has not called yet
+    assert not set(calls) & logged_keys(store)  # the candidate has not called yet
     assert worker.run_once(call_due + dt.timedelta(hours=1)).outcomes == []
 
 

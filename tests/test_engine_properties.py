@@ -128,14 +128,19 @@ def test_caps_are_never_exceeded(doc: dict[str, Any], now: dt.datetime) -> None:
     let_through = sorted((a for a in agenda if a.status in ("due", "overdue")), key=lambda a: _sort_key(a, priorities))
     rules = {r.id: r for r in ENGINE.rulebook.rules}
     for cap in ENGINE.rulebook.caps.values():
-        assert cap.per == "application"
+        assert cap.per in ("application", "company")
+        groups: dict[str, list[Any]] = {}
         for application in state.applications:
-            logged = [c for c in application.contacts if c.at <= now]
+            scope = application.company.casefold() if cap.per == "company" else application.id
+            groups.setdefault(scope, []).append(application)
+        for members in groups.values():
+            ids = {a.id for a in members}
+            logged = [c for a in members for c in a.contacts if c.at <= now]
             counted = sorted(c.at for c in logged if cap.counts(c))
             replies = [c.at for c in logged if c.direction == "in"]
             before = 0
             for action in let_through:
-                if action.application != application.id:
+                if action.application not in ids:
                     continue
                 if cap in rules[action.rule].caps:
                     if cap.min_gap is not None:

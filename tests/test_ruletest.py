@@ -143,7 +143,7 @@ def test_absent_patterns_and_next_wake_at_are_checked(tmp_path: Path) -> None:
     )
     lines = failures(path)
     assert lines[0] == "should be absent (line 23): rule=status-call status=upcoming"
-    assert lines[1].startswith("  + found: status-call:acme  upcoming")
+    assert lines[1].startswith("  + found: status-call:acme:") and "  upcoming  " in lines[1]
     assert "next_wake_at differs" in lines
     assert "  - next_wake_at: 2026-11-29" in lines
     assert "  + next_wake_at: 2026-11-30T17:00:00+01:00" in lines

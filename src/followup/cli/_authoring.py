@@ -111,7 +111,7 @@ def simulate_command(
             print_table(timeline)
             return
         buffer = io.StringIO()
-        print_table(timeline, Console(file=buffer, width=160, color_system=None))
+        print_table(timeline, Console(file=buffer, width=160, color_system=None, emoji=False))
         text = buffer.getvalue()
     if output is None:
         click.echo(text, nl=False)

@@ -143,7 +143,7 @@ def register(group: click.Group) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        console = Console() if sys.stdout.isatty() else Console(width=160)
+        console = Console(emoji=False) if sys.stdout.isatty() else Console(width=160, emoji=False)
         table = Table(title=f"followup channels (configuration: {config.where})")
         for column in ("channel", "media", "idempotent", "configured", "plugin", "what"):
             table.add_column(column, overflow="fold")

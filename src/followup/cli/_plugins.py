@@ -164,7 +164,7 @@ def register(group: click.Group) -> None:
             for row in rows:
                 hooks = ", ".join(name.removeprefix("followup_") for name in row["hooks"])
                 table.add_row(row["name"], row["distribution"], row["version"], hooks, _summary(row["registers"]))
-            console = Console() if sys.stdout.isatty() else Console(width=200)
+            console = Console(emoji=False) if sys.stdout.isatty() else Console(width=200, emoji=False)
             console.print(table)
         if report["left_out"]:
             click.echo(f"Left out by FOLLOWUP_LOAD_PLUGINS/FOLLOWUP_DISABLE_PLUGINS: {', '.join(report['left_out'])}")

@@ -138,6 +138,15 @@ def register(group: click.Group) -> None:
     @click.option("--action", metavar="KEY", help="The agenda action this settles, snoozes or dismisses.")
     @click.option("--until", metavar="ISO8601", help="For kind 'snoozed': until when.")
     @click.option("--in", "incoming", is_flag=True, help="It came from the employer (a reply); kind 'reply' implies it.")
+    @click.option("--decision-expected-by", "decision_by", metavar="DATE", help="A reply: the date they said they will decide by.")
+    @click.option(
+        "--follow-up-requested-on", "--check-back-on", "check_back", metavar="DATE", help="A reply: the day they asked you to check back (on or after the reply's day)."
+    )
+    @click.option("--medium", "medium", metavar="MEDIUM", help="A reply: the medium they asked to be contacted through (email, postal, fax, phone).")
+    @click.option("--next-round", is_flag=True, help="A reply: a next round of interviews is being booked.")
+    @click.option("--on-hold", is_flag=True, help="A reply: the hiring process is on hold.")
+    @click.option("--outcome", metavar="OUTCOME", help="A reply: the decision it brings (rejected, offer); the status follows from the reply on.")
+    @click.option("--respond-by", metavar="DATE", help="A reply with --outcome offer: when they want an answer.")
     def log_contact(
         application: str,
         kind: str,
@@ -150,34 +159,80 @@ def register(group: click.Group) -> None:
         action: str | None,
         until: str | None,
         incoming: bool,
+        decision_by: str | None,
+        check_back: str | None,
+        medium: str | None,
+        next_round: bool,
+        on_hold: bool,
+        outcome: str | None,
+        respond_by: str | None,
     ) -> None:
         """Log a contact of KIND with APPLICATION ('-' for the candidate's own log).
 
-        Examples: `followup log contact northwind-data thank_you_note --to jonas
-        --interview onsite --channel email`, `followup log contact atlas-insurance
-        reply --note "decision next week"`.
+        A reply can say what the employer said: --decision-expected-by,
+        --follow-up-requested-on (--check-back-on), --medium, --next-round,
+        --on-hold, --outcome (with --respond-by for an offer). A reply with none of
+        them is an acknowledgement. Examples: `followup log contact northwind-data
+        thank_you_note --to jonas --interview onsite --channel email`,
+        `followup log contact atlas-insurance reply --decision-expected-by 2026-12-04`.
         """
         import re
 
-        from ..state import Contact
+        from ..state import MEDIA, OUTCOMES, Contact
 
         if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
             raise InvalidInput.single("KIND", f"{kind!r} is not a contact kind; use snake_case such as thank_you_note or reply")
-        if channel is not None and channel not in ("email", "postal", "fax", "phone"):
-            raise InvalidInput.single("--channel", f"unknown medium {channel!r}; valid: email, postal, fax, phone")
+        if channel is not None and channel not in MEDIA:
+            raise InvalidInput.single("--channel", f"unknown medium {channel!r}; valid: {', '.join(MEDIA)}")
+        if medium is not None and medium not in MEDIA:
+            raise InvalidInput.single("--medium", f"unknown medium {medium!r}; valid: {', '.join(MEDIA)}")
+        if outcome is not None and outcome not in OUTCOMES:
+            raise InvalidInput.single("--outcome", f"unknown outcome {outcome!r}; valid: {', '.join(OUTCOMES)}")
+        direction = "in" if incoming or kind == "reply" else "out"
+        said = {
+            "--decision-expected-by": decision_by,
+            "--follow-up-requested-on": check_back,
+            "--medium": medium,
+            "--next-round": next_round or None,
+            "--on-hold": on_hold or None,
+            "--outcome": outcome,
+            "--respond-by": respond_by,
+        }
+        given = [name for name, value in said.items() if value is not None]
+        if given and direction != "in":
+            raise InvalidInput.single(given[0], f"says what the employer said, so it needs a reply: kind 'reply' or --in (this is an outbound {kind!r})")
+        if respond_by is not None and outcome != "offer":
+            raise InvalidInput.single("--respond-by", "is the deadline of an offer; give it with --outcome offer")
         store = _open(store_url)
         try:
             tz = _zone(store)
+            moment = _instant(at, tz, "--at")
+            decision = _instant(decision_by, tz, "--decision-expected-by") if decision_by else None
+            again = _instant(check_back, tz, "--follow-up-requested-on") if check_back else None
+            deadline = _instant(respond_by, tz, "--respond-by") if respond_by else None
+            if again is not None and again.astimezone(tz).date() < moment.astimezone(tz).date():
+                raise InvalidInput.single(
+                    "--follow-up-requested-on",
+                    f"{check_back!r} is before the reply itself ({moment.astimezone(tz).date().isoformat()}); "
+                    "a check-back day is on or after the day the employer said it",
+                )
             contact = Contact(
-                at=_instant(at, tz, "--at"),
+                at=moment,
                 kind=kind,
-                direction="in" if incoming or kind == "reply" else "out",
+                direction=direction,
                 to=to,
                 interview=interview,
                 channel=channel,
                 note=note,
                 action=action,
                 until=_instant(until, tz, "--until") if until else None,
+                decision_expected_by=decision,
+                follow_up_requested_on=again,
+                medium=medium,
+                next_round=next_round,
+                on_hold=on_hold,
+                outcome=outcome,
+                respond_by=deadline,
             )
             store.record_contact(None if application == "-" else application, contact)
         finally:
@@ -190,7 +245,7 @@ def register(group: click.Group) -> None:
     @store_option
     @at_option
     def log_status(application: str, status: str, store_url: str | None, at: str | None) -> None:
-        """Set APPLICATION's STATUS (applied, interviewing, offer, rejected, accepted, withdrawn)."""
+        """Set APPLICATION's STATUS (applied, interviewing, offer, rejected, accepted, withdrawn, stale)."""
         store = _open(store_url)
         try:
             store.set_status(application, status, _instant(at, _zone(store), "--at"))
@@ -353,7 +408,7 @@ def register(group: click.Group) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        console = Console() if sys.stdout.isatty() else Console(width=200)
+        console = Console(emoji=False) if sys.stdout.isatty() else Console(width=200, emoji=False)
         table = Table(title=f"outbox ({store_url or 'default store'})")
         for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
             table.add_column(column, overflow="fold")

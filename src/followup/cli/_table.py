@@ -17,9 +17,9 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(emoji=False)
     if not console.is_terminal:
-        console = Console(width=200)
+        console = Console(width=200, emoji=False)
     order = {status: index for index, status in enumerate(STATUSES)}
     actions = sorted(
         (a for a in agenda if show_all or a.status != "done"),

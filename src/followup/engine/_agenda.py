@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._time import format_instant
+
+#: the occurrence part of a repeating rule's key: its window's opening, in UTC
+_OCCURRENCE = re.compile(r"[0-9]{8}T[0-9]{4}Z")
 
 __all__ = ["STATUSES", "Action", "Agenda"]
 
@@ -100,8 +104,23 @@ class Agenda:
         return len(self.actions)
 
     def get(self, key: str) -> Action | None:
-        """The action with this key, if the agenda has one."""
-        return self._by_key.get(key)
+        """The action with this key, if the agenda has one.
+
+        A key without its occurrence (``status-call:acme`` for a rule that repeats)
+        means the current occurrence: the latest-opening one not done, else the
+        latest-opening one.
+        """
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        prefix = key + ":"
+        occurrences = [
+            a for a in self.actions if a.key.startswith(prefix) and _OCCURRENCE.fullmatch(a.key[len(prefix):])
+        ]
+        if not occurrences:
+            return None
+        open_ones = [a for a in occurrences if a.status != "done"] or occurrences
+        return max(open_ones, key=lambda a: (a.opens_at, a.key))
 
     def with_status(self, *statuses: str) -> list[Action]:
         return [a for a in self.actions if a.status in statuses]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
 from .._time import UTC
-from ..rules import ApplicationView, CompiledRule, LogView, Rulebook, Scope, StateView
+from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
 from ._caps import CapLedger, Hold, _format_local
@@ -135,6 +135,7 @@ class Engine:
 
             rulebook = load_rulebook()
         self.rulebook = rulebook
+        self.patience = patience_of(rulebook)
         self._candidate_rules = tuple(r for r in rulebook.rules if r.for_each == "candidate")
         self._application_rules = tuple(r for r in rulebook.rules if r.for_each != "candidate")
 
@@ -159,7 +160,7 @@ class Engine:
         """
         if now.tzinfo is None or now.utcoffset() is None:
             raise InvalidInput.single("now", f"{now.isoformat()} has no time zone; pass an aware datetime")
-        world = StateView(state, now)
+        world = StateView(state, now, self.patience)
         drafts: dict[str, _Draft] = {}
         wake: list[dt.datetime] = world.coming_changes()
         if candidate:
@@ -300,6 +301,16 @@ class Engine:
             done_at=draft.done_at,
             message=draft.rule.message,
         )
+
+
+def patience_of(rulebook: Rulebook) -> Patience | None:
+    """The rulebook's patience (for the facts about unanswered chases and going quiet):
+    its patience cap with ``quiet_after``, else its first patience cap."""
+    caps = [cap for cap in rulebook.caps.values() if cap.since_reply and cap.max is not None]
+    cap = next((c for c in caps if c.quiet_after is not None), caps[0] if caps else None)
+    if cap is None or cap.max is None:
+        return None
+    return Patience(kinds=cap.kinds, max=cap.max, quiet_after=cap.quiet_after)
 
 
 def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:

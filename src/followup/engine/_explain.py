@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import InvalidInput
-from ..rules import CompiledRule, Compiler, Scope, StateView
+from ..rules import ApplicationView, CompiledRule, Compiler, Scope, StateView
 from ..state import State, suggest
+from ._agenda import Action
 from ._caps import _format_local
 from ._engine import Engine, _fan_out, _stem
 
@@ -20,8 +21,9 @@ def describe_time(spec: Mapping[str, Any]) -> str:
     if "at" in spec:
         base = describe_fact(spec["at"])
     else:
-        name = "earliest" if "earliest" in spec else "latest"
-        base = f"{name} of (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
+        name = next(n for n in ("earliest", "latest", "first") if n in spec)
+        label = "first set of" if name == "first" else f"{name} of"
+        base = f"{label} (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
     parts = [base]
     for sign, key in (("+", "plus"), ("-", "minus")):
         if key in spec:
@@ -84,6 +86,37 @@ class _Explainer:
         return value, f"  {label}: {_show(value, scope)}  <- {describe_time(spec)}"
 
 
+#: the facts through which a rule waits for the employer
+_EMPLOYER_DATES = ("application.employer_date", "application.decision_pending_by", "application.check_back_on")
+_BOOKED = "application.next_interview_starts_at"
+
+
+def _holding(source: Mapping[str, Any], scope: Scope, action: Action | None) -> list[str]:
+    """What on the employer's side holds this chase back: their date, or a booked interview."""
+    view = scope.view
+    if not isinstance(view, ApplicationView) or (action is not None and action.status not in ("upcoming",)):
+        return []
+    reads = repr({k: source.get(k) for k in ("when", "window")})
+    tz = scope.world.calendar.tz
+    lines = []
+    if _BOOKED in reads and view.next_interview_starts_at is not None:
+        booked = min((i for i in view.application.interviews if not view.has_ended(i)), key=lambda i: (i.starts_at, i.id))
+        lines.append(f"held back by the booked interview {booked.id} on {_format_local(booked.starts_at, tz)}: no chase until after it")
+    if any(name in reads for name in _EMPLOYER_DATES):
+        now = scope.world.now
+        decision, check_back = view.decision_pending_by, view.check_back_on
+        if decision is not None and decision + dt.timedelta(days=1) > now:
+            lines.append(f"held back by the employer's date: they said they would decide by {_day(decision, tz)}")
+        if check_back is not None and check_back + dt.timedelta(days=1) > now:
+            lines.append(f"held back by the employer's date: they asked to hear back on {_day(check_back, tz)}")
+    return lines
+
+
+def _day(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
 def _mark(ok: bool) -> str:
     return "yes" if ok else "no "
 
@@ -124,7 +157,7 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     if action is None and rule.repeats:
         # A key without its occurrence means the current occurrence.
         action = next((a for a in agenda if a.key.startswith(key + ":")), None)
-    world = StateView(state, now)
+    world = StateView(state, now, engine.patience)
     match: Scope | None = None
     views = [None] if rule.for_each == "candidate" else world.applications
     for view in views:
@@ -163,6 +196,7 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     lines.append(text)
     lines.append(explainer.moment("due", window["due"], match, opens)[1])
     lines.append(explainer.moment("expires", window.get("expires"), match, opens)[1])
+    lines.extend(_holding(source, match, action))
     if "done_when" in source:
         lines.append("done when any of these matches the log:")
         for spec in source["done_when"]:

@@ -340,9 +340,9 @@ def print_table(timeline: Timeline, console: Any = None) -> None:
     from rich.table import Table
 
     if console is None:
-        console = Console()
+        console = Console(emoji=False)
         if not console.is_terminal:
-            console = Console(width=200)
+            console = Console(width=200, emoji=False)
     tz = timeline.tz
     mode = ", assuming everything is done on time" if timeline.assume_done else ""
     table = Table(

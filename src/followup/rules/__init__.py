@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._rulebook import DEFAULT_RULEBOOK, Rulebook, compile_document, load_rulebook, load_rulebooks, merge_overlay
 from ._schema import published_rules_schema, rules_schema
-from ._scope import ApplicationView, LogView, Scope, StateView
+from ._scope import ApplicationView, LogView, Patience, Scope, StateView, as_of_replies
 from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
 
 __all__ = [
@@ -29,11 +29,13 @@ __all__ = [
     "Fact",
     "LogView",
     "Operator",
+    "Patience",
     "Rulebook",
     "Scope",
     "StateView",
     "Vocabulary",
     "VocabularyConflict",
+    "as_of_replies",
     "compile_document",
     "load_rulebook",
     "load_rulebooks",

@@ -42,6 +42,8 @@ class CompiledCap:
     within: Offset | None = None
     since_reply: bool = False
     min_gap: Offset | None = None
+    #: patience only: how long silence after the last counted contact, once spent, means gone quiet
+    quiet_after: Offset | None = None
 
     def counts(self, contact: Contact) -> bool:
         """Whether ``contact`` counts against this cap."""
@@ -119,6 +121,13 @@ class Compiler:
                 "'since: employer_reply' (patience), or 'min_gap' alone",
             )
             return None
+        if "quiet_after" in spec and spec.get("since") != "employer_reply":
+            self.problem(
+                [*steps, "quiet_after"],
+                f"cap {spec['id']!r}: 'quiet_after' belongs to a patience cap ('max' with 'since: employer_reply')",
+                key=True,
+            )
+            return None
         kinds = spec.get("counts")
         return CompiledCap(
             id=spec["id"],
@@ -129,6 +138,7 @@ class Compiler:
             within=Offset.from_mapping(spec["within"]) if "within" in spec else None,
             since_reply=spec.get("since") == "employer_reply",
             min_gap=Offset.from_mapping(spec["min_gap"]) if "min_gap" in spec else None,
+            quiet_after=Offset.from_mapping(spec["quiet_after"]) if "quiet_after" in spec else None,
         )
 
     # -- facts --------------------------------------------------------------
@@ -228,9 +238,9 @@ class Compiler:
     # -- time -----------------------------------------------------------------
 
     def time(self, spec: Mapping[str, Any], level: str, steps: list[str | int]) -> TimeFn:
-        bases = [name for name in ("at", "earliest", "latest") if name in spec]
+        bases = [name for name in ("at", "earliest", "latest", "first") if name in spec]
         if len(bases) != 1:
-            self.problem(steps, "a moment needs exactly one of 'at', 'earliest' or 'latest'")
+            self.problem(steps, "a moment needs exactly one of 'at', 'earliest', 'latest' or 'first'")
             return _never
         base: TimeFn
         if "at" in spec:
@@ -245,9 +255,8 @@ class Compiler:
                     return _never
                 base = value
         else:
-            pick = min if "earliest" in spec else max
             parts = [self.time(item, level, [*steps, bases[0], i]) for i, item in enumerate(spec[bases[0]])]
-            base = _pick(pick, parts)
+            base = _first_set(parts) if bases[0] == "first" else _pick(min if bases[0] == "earliest" else max, parts)
         offsets = []
         if "plus" in spec:
             offsets.append(Offset.from_mapping(spec["plus"]))
@@ -432,6 +441,17 @@ def _pick(pick: Callable[..., dt.datetime], parts: list[TimeFn]) -> TimeFn:
         return pick(values) if values else None
 
     return chosen
+
+
+def _first_set(parts: list[TimeFn]) -> TimeFn:
+    def first(scope: Scope, opens: dt.datetime | None) -> dt.datetime | None:
+        for part in parts:
+            value = part(scope, opens)
+            if value is not None:
+                return value
+        return None
+
+    return first
 
 
 def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None) -> TimeFn:

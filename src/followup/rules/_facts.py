@@ -103,6 +103,12 @@ FACTS: tuple[Fact, ...] = (
         "When the accepted offer was accepted (its status_changed_at, else when it arrived); unset before.",
         lambda s: s.world.accepted_at,
     ),
+    _fact(
+        "candidate.live_applications",
+        "integer",
+        "How many applications are still going somewhere: applied, interviewing or offer, not retired, and not gone quiet by now.",
+        lambda s: s.world.live_applications,
+    ),
     _fact("candidate.references", "integer", "How many references the candidate has.", lambda s: len(s.candidate.references)),
     # application
     *(
@@ -111,14 +117,16 @@ FACTS: tuple[Fact, ...] = (
             ("id", "string", "The application's id."),
             ("company", "string", "The employer's name."),
             ("position", "string", "The position applied for."),
-            ("status", "string", "applied, interviewing, offer, rejected, accepted or withdrawn."),
+            ("status", "string", "applied, interviewing, offer, rejected, accepted, withdrawn or stale; a reply's outcome counts from the reply on."),
             ("priority", "integer", "1 (most wanted) to 5 (least)."),
             ("preferred_medium", "string", "email, postal, fax or phone: how the employer prefers to be reached."),
-            ("written_medium", "string", "The medium for a written note: the preferred one, or email when that is phone."),
+            ("requested_medium", "string", "The medium the employer asked for in its latest reply giving one."),
+            ("chase_medium", "string", "How to chase: the requested medium, else the preferred one (phone means a call)."),
+            ("written_medium", "string", "The medium for a written note: the requested one, else the preferred one, when written; else email."),
             ("status_changed_at", "datetime", "When the status last changed."),
             ("applied_at", "datetime", "When the candidate applied."),
-            ("decision_expected_by", "datetime", "When the employer said they would decide."),
-            ("follow_up_requested_on", "datetime", "Start of the day the employer asked to hear back."),
+            ("decision_expected_by", "datetime", "When the employer said they would decide (the latest word: a reply's date wins)."),
+            ("follow_up_requested_on", "datetime", "Start of the day the employer asked to hear back (the latest word: a reply's date wins)."),
         )
     ),
     _fact("application.offer.received_at", "datetime", "When this employer's offer arrived.", _offer_attr("received_at")),
@@ -133,6 +141,13 @@ FACTS: tuple[Fact, ...] = (
             ("next_interview_starts_at", "When the next interview that has not ended starts."),
             ("last_reply_at", "When the employer last sent anything (a contact with direction 'in')."),
             ("last_contact_at", "When anything was last logged for this application, either way."),
+            ("last_news_at", "When the employer last said where things stand: a reply with a date, a next round, a hold or an outcome."),
+            ("check_back_on", "The day the employer asked to hear back, unless an interview ended or news came after that day."),
+            ("decision_pending_by", "The date the employer said it would decide by, unless an interview ended or news came after that day."),
+            ("employer_date", "The later of decision_pending_by and check_back_on: no chase opens before it has passed."),
+            ("chase_from", "Where the current round of chasing counts from: the later of the last interview's end and last_news_at."),
+            ("last_chase_at", "The latest chase the patience cap counts since the employer last replied."),
+            ("gone_quiet_at", "Once patience is spent: the last chase plus the patience cap's quiet_after; the application then stops counting as live."),
         )
     ),
     _fact(
@@ -166,6 +181,12 @@ FACTS: tuple[Fact, ...] = (
         "integer",
         "How many strengths (why the candidate fits) the application lists.",
         lambda s: len(s.application.strengths),  # type: ignore[union-attr]
+    ),
+    _fact(
+        "application.unanswered_chases",
+        "integer",
+        "How many chases the patience cap counts since the employer last replied (unset without a patience cap).",
+        _view_attr("unanswered_chases"),
     ),
     _fact("application.competing_offer.received_at", "datetime", "When the newest pending offer from an application with a worse priority arrived.", _competing("received_at")),
     _fact("application.competing_offer.respond_by", "datetime", "When that competing offer must be answered.", _competing("respond_by")),

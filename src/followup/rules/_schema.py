@@ -71,7 +71,7 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
     time_expr = {
         "type": "object",
         "description": (
-            "A moment: a fact ('at'), or the earliest or latest of several moments, then moved by "
+            "A moment: a fact ('at'), or the earliest, latest or first set of several moments, then moved by "
             "'plus' or 'minus' and pinned to a local time of day by 'time'. Unset facts are skipped."
         ),
         "additionalProperties": False,
@@ -86,6 +86,7 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             },
             "earliest": {"type": "array", "items": {"$ref": "#/$defs/time"}, "minItems": 1, "description": "The earliest of these moments that are set."},
             "latest": {"type": "array", "items": {"$ref": "#/$defs/time"}, "minItems": 1, "description": "The latest of these moments that are set."},
+            "first": {"type": "array", "items": {"$ref": "#/$defs/time"}, "minItems": 1, "description": "The first of these moments, in the order given, that is set (a fallback list)."},
             "plus": _offset("Move later by this much."),
             "minus": _offset("Move earlier by this much."),
             "time": {
@@ -226,6 +227,10 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             "within": _offset("The rolling period 'max' applies to."),
             "since": {"enum": ["employer_reply"], "description": "Count only contacts since the employer last replied (a patience limit)."},
             "min_gap": _offset("The least time between two counted contacts."),
+            "quiet_after": _offset(
+                "With 'since: employer_reply': once the cap is spent, how long after the last counted contact "
+                "an application that hears nothing counts as gone quiet (no longer live)."
+            ),
         },
     }
     return {

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .._time import Calendar, Offset
 from ..state import (
-    ACTIVE_STATUSES,
     ENDED_STATUSES,
+    LIVE_STATUSES,
     Application,
     Candidate,
     Contact,
     Interview,
     Interviewer,
+    Offer,
     Reference,
     State,
 )
@@ -32,7 +33,17 @@ from ..state import (
 #: in the post and two for the employer to answer
 POSTAL_LEAD = Offset("business_days", 5)
 
-__all__ = ["BOOKKEEPING_KINDS", "POSTAL_LEAD", "ApplicationView", "CompetingOffer", "LogView", "Scope", "StateView"]
+__all__ = [
+    "BOOKKEEPING_KINDS",
+    "POSTAL_LEAD",
+    "ApplicationView",
+    "CompetingOffer",
+    "LogView",
+    "Patience",
+    "Scope",
+    "StateView",
+    "as_of_replies",
+]
 
 #: log entries that record a person's decision, not a contact with anyone
 BOOKKEEPING_KINDS = frozenset({"snoozed", "dismissed", "retired"})
@@ -49,6 +60,27 @@ class CompetingOffer:
     respond_by: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class Patience:
+    """How the rulebook counts unanswered chases, and how long silence lasts before an
+    application has gone quiet (from its patience cap: ``since: employer_reply``).
+
+    :ivar kinds: the contact kinds counted (``None``: every outbound contact).
+    :ivar max: how many unanswered chases spend patience.
+    :ivar quiet_after: how long after the last chase, patience spent, the application
+        counts as gone quiet; ``None``: never.
+    """
+
+    kinds: frozenset[str] | None
+    max: int
+    quiet_after: Offset | None = None
+
+    def counts(self, contact: Contact) -> bool:
+        if contact.direction != "out" or contact.kind in BOOKKEEPING_KINDS:
+            return False
+        return self.kinds is None or contact.kind in self.kinds
+
+
 class StateView:
     """The state as of ``now``, with the facts that span applications."""
 
@@ -58,18 +90,22 @@ class StateView:
         "_activity",
         "_alerted",
         "_best",
+        "_live",
         "_offers",
         "applications",
         "calendar",
         "candidate",
         "journal",
         "now",
+        "patience",
         "state",
     )
 
-    def __init__(self, state: State, now: dt.datetime) -> None:
+    def __init__(self, state: State, now: dt.datetime, patience: Patience | None = None) -> None:
         self.state = state
         self.now = now
+        #: the rulebook's patience, for the facts about unanswered chases and going quiet
+        self.patience = patience
         self.candidate: Candidate = state.candidate
         self.calendar: Calendar = state.candidate.calendar
         self.applications = [ApplicationView(self, application) for application in state.applications]
@@ -77,6 +113,7 @@ class StateView:
         self.journal = LogView(self, state.contacts)
         self._offers: list[CompetingOffer] | None = None
         self._active: int | None = None
+        self._live: int | None = None
         self._activity: dt.datetime | bool | None = False
         self._accepted: Application | bool | None = False
         self._alerted: frozenset[str] | None = None
@@ -94,10 +131,12 @@ class StateView:
             application = view.application
             if view.next_log_entry_at is not None:
                 times.append(view.next_log_entry_at)
-            moments = [application.applied_at, application.status_changed_at]
+            moments = [application.applied_at, application.status_changed_at, view.recorded.status_changed_at]
             if application.offer is not None:
                 moments.append(application.offer.received_at)
             moments.extend(i.ended_at for i in application.interviews)
+            if self.patience is not None and self.patience.quiet_after is not None:
+                moments.append(view.gone_quiet_at)  # it then stops counting as live
             times.extend(t for t in moments if t is not None and t > now)
         return times
 
@@ -105,9 +144,23 @@ class StateView:
     def active_applications(self) -> int:
         if self._active is None:
             self._active = sum(
-                1 for v in self.applications if v.application.status in ACTIVE_STATUSES and not v.retired
+                1 for v in self.applications if v.application.status in LIVE_STATUSES and not v.retired
             )
         return self._active
+
+    @property
+    def live_applications(self) -> int:
+        """Applications still going somewhere: a live status, not retired, not gone quiet by now."""
+        if self._live is None:
+            now = self.now
+            self._live = sum(
+                1
+                for v in self.applications
+                if v.application.status in LIVE_STATUSES
+                and not v.retired
+                and (v.gone_quiet_at is None or v.gone_quiet_at > now)
+            )
+        return self._live
 
     @property
     def last_activity_at(self) -> dt.datetime | None:
@@ -115,7 +168,7 @@ class StateView:
         if self._activity is False:
             times = [
                 t
-                for a in self.state.applications
+                for a in (v.application for v in self.applications)
                 for t in (a.applied_at, a.status_changed_at)
                 if t is not None and t <= self.now
             ]
@@ -168,10 +221,10 @@ class StateView:
 
     def most_wanted(self, application: Application) -> bool:
         """Whether ``application`` is live and strictly wanted more than every other live one."""
-        if application.status not in ACTIVE_STATUSES:
+        if application.status not in LIVE_STATUSES:
             return False
         if self._best is None:
-            priorities = sorted(v.application.priority for v in self.applications if v.application.status in ACTIVE_STATUSES)
+            priorities = sorted(v.application.priority for v in self.applications if v.application.status in LIVE_STATUSES)
             self._best = (priorities[0], priorities.count(priorities[0]))
         best, ties = self._best
         return application.priority == best and ties == 1
@@ -220,17 +273,27 @@ class LogView:
 
 
 class ApplicationView(LogView):
-    """One application as of ``now``, with its derived facts computed at most once."""
+    """One application as of ``now``, with its derived facts computed at most once.
 
-    __slots__ = ("_competing", "_ended", "_last_reply")
+    ``application`` is the application as the employer's replies left it by now
+    (see :func:`as_of_replies`): the latest word wins.
+    """
+
+    __slots__ = ("_chases", "_competing", "_ended", "_last_reply", "_news", "recorded")
 
     application: Application
 
     def __init__(self, state: StateView, application: Application) -> None:
-        super().__init__(state, application.contacts, application.as_of(state.now))
+        super().__init__(state, application.contacts, application)
+        #: the application as its state document gives it, before the replies
+        self.recorded = application
+        #: as of now: an ending dated later has not happened yet, then the replies
+        self.application = as_of_replies(application.as_of(state.now), self.contacts)
         self._ended: list[Interview] | None = None
         self._last_reply: dt.datetime | bool | None = False
         self._competing: CompetingOffer | bool | None = False
+        self._news: dt.datetime | bool | None = False
+        self._chases: list[dt.datetime] | None = None
 
     @property
     def ended_interviews(self) -> list[Interview]:
@@ -277,6 +340,80 @@ class ApplicationView(LogView):
     def last_contact_at(self) -> dt.datetime | None:
         return self.contacts[-1].at if self.contacts else None
 
+    # -- the conversation -----------------------------------------------------
+
+    @property
+    def last_news_at(self) -> dt.datetime | None:
+        """When the employer last said where things stand (a reply that is more than thanks), by now."""
+        if self._news is False:
+            self._news = next((c.at for c in reversed(self.contacts) if c.says_where_things_stand), None)
+        return self._news  # type: ignore[return-value]
+
+    def _current(self, date: dt.datetime | None) -> dt.datetime | None:
+        """``date``, unless an interview or news came after that day (the word is then superseded)."""
+        if date is None:
+            return None
+        since = self.chase_from
+        if since is not None and since >= date + dt.timedelta(days=1):
+            return None
+        return date
+
+    @property
+    def check_back_on(self) -> dt.datetime | None:
+        """The day the employer asked to hear back, unless an interview ended or news came after that day."""
+        return self._current(self.application.follow_up_requested_on)
+
+    @property
+    def decision_pending_by(self) -> dt.datetime | None:
+        """The date the employer said it would decide by, unless an interview ended or news came after that day."""
+        return self._current(self.application.decision_expected_by)
+
+    @property
+    def employer_date(self) -> dt.datetime | None:
+        """The later of the decision date and the check-back day that still stand: no chase before it."""
+        dates = [d for d in (self.decision_pending_by, self.check_back_on) if d is not None]
+        return max(dates) if dates else None
+
+    @property
+    def chase_from(self) -> dt.datetime | None:
+        """Where the current round of chasing counts from: the later of the last interview's end and the last news."""
+        moments = [m for m in (self.last_interview_ended_at, self.last_news_at) if m is not None]
+        return max(moments) if moments else None
+
+    @property
+    def unanswered(self) -> list[dt.datetime]:
+        """The chases the rulebook's patience counts since the employer last replied, oldest first."""
+        if self._chases is None:
+            patience = self.state.patience
+            chases: list[dt.datetime] = []
+            if patience is not None:
+                for contact in reversed(self.contacts):
+                    if contact.direction == "in":
+                        break
+                    if patience.counts(contact):
+                        chases.append(contact.at)
+                chases.reverse()
+            self._chases = chases
+        return self._chases
+
+    @property
+    def unanswered_chases(self) -> int | None:
+        return len(self.unanswered) if self.state.patience is not None else None
+
+    @property
+    def last_chase_at(self) -> dt.datetime | None:
+        chases = self.unanswered
+        return chases[-1] if chases else None
+
+    @property
+    def gone_quiet_at(self) -> dt.datetime | None:
+        """Once patience is spent: when silence since the last chase has lasted the rulebook's period."""
+        patience = self.state.patience
+        chases = self.unanswered
+        if patience is None or patience.quiet_after is None or len(chases) < patience.max:
+            return None
+        return self.state.calendar.shift(chases[-1], patience.quiet_after)
+
     @property
     def competing_offer(self) -> CompetingOffer | None:
         """The newest pending offer from an application the candidate wants less."""
@@ -297,7 +434,7 @@ class ApplicationView(LogView):
         if application.status in ENDED_STATUSES:
             changed = application.status_changed_at
             return changed if changed is not None and changed <= self.state.now else None
-        if application.status in ACTIVE_STATUSES and self.state.search_over:
+        if application.status in LIVE_STATUSES and self.state.search_over:
             return self.state.accepted_at
         return None
 
@@ -335,6 +472,33 @@ class ApplicationView(LogView):
 
 def _contact_time(contact: Contact) -> dt.datetime:
     return contact.at
+
+
+def as_of_replies(application: Application, contacts: tuple[Contact, ...]) -> Application:
+    """``application`` with what its replies in ``contacts`` (oldest first) said applied.
+
+    The latest word wins: the newest reply giving a decision date or a check-back day
+    sets it, the newest giving a medium sets ``requested_medium``, and a reply with an
+    ``outcome`` sets the status (and, for an offer, the offer) as of the reply, unless
+    the document's ``status_changed_at`` is later.
+    """
+    changes: dict[str, object] = {}
+    status, changed = application.status, application.status_changed_at
+    for contact in contacts:
+        if contact.direction != "in":
+            continue
+        if contact.decision_expected_by is not None:
+            changes["decision_expected_by"] = contact.decision_expected_by
+        if contact.follow_up_requested_on is not None:
+            changes["follow_up_requested_on"] = contact.follow_up_requested_on
+        if contact.medium is not None:
+            changes["requested_medium"] = contact.medium
+        if contact.outcome is not None and (changed is None or contact.at > changed):
+            status, changed = contact.outcome, contact.at
+            changes["status"], changes["status_changed_at"] = status, changed
+            if status == "offer":
+                changes["offer"] = Offer(received_at=contact.at, respond_by=contact.respond_by)
+    return replace(application, **changes) if changes else application  # type: ignore[arg-type]
 
 
 class Scope:

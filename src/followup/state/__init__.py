@@ -17,6 +17,9 @@ from ._loading import load_state, parse_instant, state_from_document
 from ._model import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
+    LIVE_STATUSES,
+    MEDIA,
+    OUTCOMES,
     STATUSES,
     Application,
     Candidate,
@@ -34,6 +37,9 @@ from ._validation import schema_problems, suggest
 __all__ = [
     "ACTIVE_STATUSES",
     "ENDED_STATUSES",
+    "LIVE_STATUSES",
+    "MEDIA",
+    "OUTCOMES",
     "SCHEMA_BASE",
     "STATE_SCHEMA",
     "STATUSES",

@@ -14,7 +14,10 @@ from ._schema import STATE_SCHEMA
 from ._source import load_document, locate
 from ._validation import schema_problems, suggest
 
-__all__ = ["load_state", "parse_instant", "state_from_document"]
+__all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_document"]
+
+#: the fields of a contact that say what the employer said (only on a reply)
+REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
 
 
 def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
@@ -202,6 +205,7 @@ class _Reader:
                 self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
             at = self.instant(item, here, "at", dates=False)
             until = self.instant(item, here, "until", dates=True)
+            said = self.reply(item, here, direction, at)
             if at is None:
                 continue
             contacts.append(
@@ -215,10 +219,43 @@ class _Reader:
                     note=item.get("note"),
                     action=item.get("action"),
                     until=until,
+                    **said,
                 )
             )
         contacts.sort(key=lambda c: (c.at, c.kind, c.direction, c.to or "", c.interview or "", c.action or ""))
         return tuple(contacts)
+
+    def reply(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> dict[str, Any]:
+        """What a reply says (the fields of :data:`REPLY_FIELDS`), checked against the reply itself."""
+        given = [name for name in REPLY_FIELDS if name in item]
+        if not given:
+            return {}
+        if direction != "in":
+            self.problem(
+                [*here, given[0]],
+                f"{given[0]!r} is what the employer said, so it belongs on a reply (direction 'in'); this entry's direction is {direction!r}",
+                key=True,
+            )
+            return {}
+        said: dict[str, Any] = {name: item[name] for name in ("medium", "outcome") if name in item}
+        for flag in ("next_round", "on_hold"):
+            if item.get(flag):
+                said[flag] = True
+        for name in ("decision_expected_by", "follow_up_requested_on", "respond_by"):
+            value = self.instant(item, here, name, dates=True)
+            if value is not None:
+                said[name] = value
+        if "respond_by" in item and item.get("outcome") != "offer":
+            self.problem([*here, "respond_by"], "respond_by is the deadline of an offer; it needs 'outcome: offer' on the same reply", key=True)
+        check_back = said.get("follow_up_requested_on")
+        tz = self.tz
+        if check_back is not None and at is not None and tz is not None and check_back.astimezone(tz).date() < at.astimezone(tz).date():
+            self.problem(
+                [*here, "follow_up_requested_on"],
+                f"follow_up_requested_on {item['follow_up_requested_on']!r} is before the reply itself "
+                f"({item['at']!r}); a check-back date is on or after the day the employer said it",
+            )
+        return said
 
     def application(self, raw: Mapping[str, Any], steps: list[str | int], candidate: Candidate) -> Application:
         interviews = []

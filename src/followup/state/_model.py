@@ -16,7 +16,9 @@ from .._time import Calendar
 __all__ = [
     "ACTIVE_STATUSES",
     "ENDED_STATUSES",
+    "LIVE_STATUSES",
     "MEDIA",
+    "OUTCOMES",
     "STATUSES",
     "Application",
     "Candidate",
@@ -28,12 +30,17 @@ __all__ = [
     "State",
 ]
 
-STATUSES = ("applied", "interviewing", "offer", "rejected", "accepted", "withdrawn")
-ACTIVE_STATUSES = frozenset({"applied", "interviewing", "offer"})
-#: statuses that end an application by themselves
-ENDED_STATUSES = frozenset({"rejected", "withdrawn", "accepted"})
+STATUSES = ("applied", "interviewing", "offer", "rejected", "accepted", "withdrawn", "stale")
+#: where an application is still going somewhere; ``stale`` means it went quiet
+LIVE_STATUSES = frozenset({"applied", "interviewing", "offer"})
+ACTIVE_STATUSES = LIVE_STATUSES
+#: what a reply can say the decision was
+OUTCOMES = ("rejected", "offer")
+#: statuses that end an application by themselves (``stale``: it went quiet)
+ENDED_STATUSES = frozenset({"rejected", "withdrawn", "accepted", "stale"})
 MEDIA = ("email", "postal", "fax", "phone")
 #: which detail of an interviewer each medium needs
+WRITTEN_MEDIA = ("email", "postal", "fax")
 MEDIUM_DETAIL = {"email": "email", "postal": "postal_address", "fax": "fax", "phone": "phone"}
 
 
@@ -99,6 +106,12 @@ class Contact:
     ``direction`` is ``"out"`` for what the candidate did and ``"in"`` for anything the
     employer sent. ``to`` names an interviewer or reference id. ``action`` is the key
     of the agenda action this entry settles, snoozes or dismisses, when there is one.
+
+    A reply (``direction`` ``"in"``) can say what the employer said: the date they will
+    decide by, a date to check back on, the ``medium`` to reach them through, that a
+    next round is being booked, that the process is on hold, or the ``outcome``
+    (``rejected``, or ``offer`` with its ``respond_by``). A reply saying none of these
+    is an acknowledgement.
     """
 
     at: dt.datetime
@@ -110,6 +123,24 @@ class Contact:
     note: str | None = None
     action: str | None = None
     until: dt.datetime | None = None
+    decision_expected_by: dt.datetime | None = None
+    follow_up_requested_on: dt.datetime | None = None
+    medium: str | None = None
+    next_round: bool = False
+    on_hold: bool = False
+    outcome: str | None = None
+    respond_by: dt.datetime | None = None
+
+    @property
+    def says_where_things_stand(self) -> bool:
+        """Whether this reply gives news (a date, a next round, a hold, a decision), not just thanks."""
+        return self.direction == "in" and (
+            self.decision_expected_by is not None
+            or self.follow_up_requested_on is not None
+            or self.next_round
+            or self.on_hold
+            or self.outcome is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +174,21 @@ class Application:
     #: the employer's contact for notes about the application as a whole
     recruiter: Interviewer | None = None
 
+    #: the medium the employer asked for in its latest reply giving one (see :class:`Contact`)
+    requested_medium: str | None = None
+
     @property
     def written_medium(self) -> str:
-        """The medium for a written note: the preferred one, or email for phone."""
-        return self.preferred_medium if self.preferred_medium in ("email", "postal", "fax") else "email"
+        """The medium for a written note: the one asked for, else the preferred one, when written; else email."""
+        for medium in (self.requested_medium, self.preferred_medium):
+            if medium in WRITTEN_MEDIA:
+                return medium  # type: ignore[return-value]
+        return "email"
+
+    @property
+    def chase_medium(self) -> str:
+        """How to chase: the medium asked for in the latest reply, else the preferred one (may be phone)."""
+        return self.requested_medium or self.preferred_medium
 
     def as_of(self, now: dt.datetime) -> Application:
         """The application as it stood at ``now``.
@@ -154,7 +196,8 @@ class Application:
         An ending (rejected, withdrawn, accepted) whose ``status_changed_at`` is after
         now has not happened yet: until then the application reads as ``offer`` (an
         offer received by now), else ``interviewing`` (an interview has ended), else
-        ``applied``. Any other application is returned unchanged.
+        ``applied``, with no ``status_changed_at`` (replies before the ending may still
+        change it). Any other application is returned unchanged.
         """
         changed = self.status_changed_at
         if self.status not in ENDED_STATUSES or changed is None or changed <= now:
@@ -165,7 +208,7 @@ class Application:
             before = "interviewing"
         else:
             before = "applied"
-        return replace(self, status=before)
+        return replace(self, status=before, status_changed_at=None)
 
     def interviewer(self, interviewer_id: str) -> Interviewer | None:
         """The most recent record of an interviewer met in any interview of this application

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._model import MEDIA, OUTCOMES, STATUSES
+
 __all__ = ["SCHEMA_BASE", "STATE_SCHEMA"]
 
 SCHEMA_BASE = "https://followup.dev/schema"
@@ -115,9 +117,26 @@ _CONTACT = _object(
         "note": _described({"type": "string"}, "Free text: what was said, or why an action was dismissed."),
         "action": _described(_TEXT, "The key of the agenda action this entry settles, snoozes or dismisses."),
         "until": _described(_INSTANT, "For 'snoozed': when the action may come back."),
+        "decision_expected_by": _described(
+            _DAY_OR_INSTANT, "A reply: the date the employer said it will decide by (the latest word wins)."
+        ),
+        "follow_up_requested_on": _described(
+            _DAY_OR_INSTANT, "A reply: the day the employer asked to hear back; on or after the reply's own day."
+        ),
+        "medium": {
+            "enum": list(MEDIA),
+            "description": "A reply: the medium the employer asked to be contacted through from now on.",
+        },
+        "next_round": {"type": "boolean", "description": "A reply: a next round of interviews is being booked."},
+        "on_hold": {"type": "boolean", "description": "A reply: the hiring process is on hold."},
+        "outcome": {
+            "enum": list(OUTCOMES),
+            "description": "A reply: the decision it brings; the application's status becomes this as of the reply.",
+        },
+        "respond_by": _described(_DAY_OR_INSTANT, "A reply with 'outcome: offer': when the employer wants an answer."),
     },
     ["at", "kind"],
-    "One entry of the contact log: a message, call or letter, in either direction.",
+    "One entry of the contact log: a message, call or letter, in either direction; a reply can say what the employer said.",
 )
 
 _APPLICATION = _object(
@@ -126,8 +145,8 @@ _APPLICATION = _object(
         "company": _described(_TEXT, "The employer's name."),
         "position": _described(_TEXT, "The position applied for."),
         "status": {
-            "enum": ["applied", "interviewing", "offer", "rejected", "accepted", "withdrawn"],
-            "description": "Where the application stands.",
+            "enum": list(STATUSES),
+            "description": "Where the application stands; 'stale' means it went quiet (no answer after patient chasing).",
         },
         "status_changed_at": _described(_INSTANT, "When the status last changed."),
         "applied_at": _described(_DAY_OR_INSTANT, "When the candidate applied."),
@@ -139,7 +158,7 @@ _APPLICATION = _object(
             "description": "How much the candidate wants this one: 1 most, 5 least.",
         },
         "preferred_medium": {
-            "enum": ["email", "postal", "fax", "phone"],
+            "enum": list(MEDIA),
             "default": "email",
             "description": "How the employer prefers to be reached. Written notes go by email when this is 'phone'.",
         },

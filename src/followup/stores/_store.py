@@ -341,6 +341,13 @@ def contact_to_document(contact: Contact) -> dict[str, Any]:
             "note": contact.note,
             "action": contact.action,
             "until": _iso(contact.until),
+            "decision_expected_by": _iso(contact.decision_expected_by),
+            "follow_up_requested_on": _iso(contact.follow_up_requested_on),
+            "medium": contact.medium,
+            "next_round": contact.next_round or None,
+            "on_hold": contact.on_hold or None,
+            "outcome": contact.outcome,
+            "respond_by": _iso(contact.respond_by),
         }
     )
 

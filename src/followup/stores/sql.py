@@ -512,6 +512,10 @@ class SQLStore:
             self._add_contact(application or JOURNAL, contact)
             self._check(application)
             self._mark_due(application or JOURNAL)
+            if contact.outcome is not None:
+                self._mark_due(JOURNAL)  # the count of live applications may have changed
+                if contact.outcome == "offer":
+                    self._mark_all_due()  # an offer is leverage for the other applications
 
     def set_status(self, application: str, status: str, at: dt.datetime) -> None:
         if status not in STATUSES:

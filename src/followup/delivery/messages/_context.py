@@ -25,6 +25,7 @@ WRITTEN_KINDS = frozenset(
         "withdrawal_note",
         "reference_thanks",
         "application_follow_up",
+        "close_the_loop",
     }
 )
 #: application-level notes that go to the recruiter first, then the latest interview's lead
@@ -56,7 +57,7 @@ def build_context(
     :raises followup.InvalidInput: the action names an application, interview or
         person the state does not have.
     """
-    application = _application(state, action)
+    application = _application(state, action, now)
     interview = _interview(application, action)
     moment = now or action.due_at
     interviewer: Interviewer | None = None
@@ -179,13 +180,17 @@ def state_texts(state: State) -> list[tuple[str, str]]:
     return found
 
 
-def _application(state: State, action: Action) -> Application | None:
+def _application(state: State, action: Action, now: dt.datetime | None) -> Application | None:
+    """The action's application as the employer's replies left it (by ``now``, when given)."""
+    from ...rules import as_of_replies
+
     if action.application is None:
         return None
     application = state.application(action.application)
     if application is None:
         raise _missing(action, f"application {action.application!r}")
-    return application
+    said = application.contacts if now is None else tuple(c for c in application.contacts if c.at <= now)
+    return as_of_replies(application.as_of(now) if now is not None else application, said)
 
 
 def _interview(application: Application | None, action: Action) -> Interview | None:
