@@ -57,11 +57,18 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
     assert "not valid YAML" in line
 
 
-def test_naive_datetime_is_an_error_not_a_guess(tmp_path: Path) -> None:
+def test_naive_datetime_is_read_on_the_candidates_clock(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", STATE.replace("ended_at: 2026-03-05T12:00:00+01:00", "ended_at: 2026-03-05T12:00:00"))
+    ended = load_state(path).applications[0].interviews[0].ended_at
+    assert ended is not None and ended.isoformat() == "2026-03-05T12:00:00+01:00"
+
+
+def test_naive_datetime_in_the_dst_gap_is_an_error_naming_both_offsets(tmp_path: Path) -> None:
+    # Berlin's clocks skip from 02:00 to 03:00 on 29 March 2026
+    path = write(tmp_path, "s.yaml", STATE.replace("ended_at: 2026-03-05T12:00:00+01:00", "ended_at: 2026-03-29T02:30:00"))
     (line,) = problems(load_state, path)
     assert line.startswith(f"{path}:13:")
-    assert "2026-03-05T12:00:00" in line and "no time zone" in line
+    assert "2026-03-29T02:30" in line and "does not exist" in line and "+01:00" in line and "+02:00" in line
 
 
 def test_bracketed_zone_is_accepted(tmp_path: Path) -> None:

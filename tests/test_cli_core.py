@@ -70,10 +70,11 @@ def test_validate_reports_path_line_column_and_exits_1(tmp_path: Path) -> None:
 
 def test_bad_state_exits_1_without_a_traceback(tmp_path: Path) -> None:
     state = tmp_path / "state.yaml"
-    state.write_text(EXAMPLE.read_text().replace("2026-11-26T13:30:00+01:00", "2026-11-26T13:30:00", 1))
+    # a wall time that happens twice in Berlin (clocks go back at 03:00 on 25 October)
+    state.write_text(EXAMPLE.read_text().replace("2026-11-26T13:30:00+01:00", "2026-10-25T02:30:00", 1))
     result = followup("agenda", str(state), "--now", NOW)
     assert result.returncode == 1
-    assert "no time zone" in result.stderr and "Traceback" not in result.stderr
+    assert "happens twice" in result.stderr and "Traceback" not in result.stderr
     missing = followup("agenda", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1 and "no such file" in missing.stderr
 
@@ -85,8 +86,10 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_bad_now_exits_1() -> None:
-    result = followup("agenda", str(EXAMPLE), "--now", "2026-11-30T09:30")
-    assert result.returncode == 1 and "--now" in result.stderr and "no time zone" in result.stderr
+    result = followup("agenda", str(EXAMPLE), "--now", "2026-03-29T02:30")
+    assert result.returncode == 1 and "--now" in result.stderr and "does not exist" in result.stderr
+    naive = followup("agenda", str(EXAMPLE), "--now", "2026-11-30T09:30", "--format", "json")
+    assert json.loads(naive.stdout)["now"] == "2026-11-30T09:30:00+01:00"
     plain_date = followup("agenda", str(EXAMPLE), "--now", "2026-11-30", "--format", "json")
     assert json.loads(plain_date.stdout)["now"] == "2026-11-30T00:00:00+01:00"
 

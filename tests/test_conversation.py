@@ -57,7 +57,7 @@ def test_a_reply_records_each_thing_the_employer_can_say() -> None:
 
 
 def test_the_latest_word_wins(evaluate: Any) -> None:
-    from followup._facts import StateView
+    from followup.rules import StateView
 
     doc = one(
         reply("2026-11-13T09:00:00+01:00", decision_expected_by="2026-11-20", medium="fax"),
@@ -345,8 +345,8 @@ def test_call_me_on_the_first_is_a_call(evaluate: Any) -> None:
 
 
 def test_a_postal_only_employer_gets_letters_that_pass_the_contact_detail_check() -> None:
-    from followup.builtins.checks import check_contact_detail
-    from followup.messages import build_context, render_message
+    from followup.delivery.messages import build_context, render_message
+    from followup.delivery.messages.checks import check_contact_detail
 
     person = {"id": "jan", "name": "Jan Novak", "title": "Plant Manager", "postal_address": "Hafenstr. 1\n20457 Hamburg"}
     doc = one({"at": "2026-11-19T10:00:00+01:00", "kind": "status_call"}, preferred_medium="postal", interviews=[{**PANEL, "interviewers": [person]}])

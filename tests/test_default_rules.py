@@ -158,7 +158,8 @@ def test_status_call_opens_after_a_week_and_is_due_at_ten_days(evaluate: Any) ->
     assert call.channel == "phone"
     assert call.status == "due"
     assert call.opens_at == at("2026-03-12T09:00:00+01:00")
-    assert call.due_at == at("2026-03-15T17:00:00+01:00")
+    # ten days land on Sunday 15 March: due on the Friday before, the last working day
+    assert call.due_at == at("2026-03-13T17:00:00+01:00")
     (early,) = by_rule(evaluate(one_interview(), "2026-03-11T10:00:00+01:00"), "status-call")
     assert early.status == "upcoming"
 

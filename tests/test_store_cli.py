@@ -174,7 +174,7 @@ def test_bad_input_before_init(tmp_path: Path, env: dict[str, str], args: tuple[
         (("log", "contact", "acme", "reply"), "no application 'acme' in the store"),
         (("log", "contact", "northwind-data", "thank_you_note", "--to", "jonaz"), "unknown interviewer or reference 'jonaz'"),
         (("log", "contact", "northwind-data", "Thank You"), "is not a contact kind"),
-        (("log", "contact", "northwind-data", "reply", "--at", "2026-11-28T10:00"), "has no time zone"),
+        (("log", "contact", "northwind-data", "reply", "--at", "2026-03-29T02:30"), "does not exist on the clocks of Europe/Berlin"),
         (("log", "status", "northwind-data", "hired"), "unknown status 'hired'; valid: applied"),
         (("log", "interview", "northwind-data", "x", "--starts-at", "2026-12-01T10:00:00Z", "--interviewer", "{name: No Id}"), "needs at least an id"),
         (("log", "interview", "northwind-data", "x", "--starts-at", "2026-12-01T10:00:00Z", "--interviewer", "{id: a, mobile: 1}"), "unknown field 'mobile'"),

@@ -26,10 +26,15 @@ __all__ = [
     "Calendar",
     "HolidaySet",
     "Offset",
+    "calendar_for",
+    "fit_working_time",
     "format_instant",
     "local_wall_time",
     "parse_clock",
+    "strict_wall_time",
+    "their_clock",
     "zone",
+    "zone_name",
 ]
 
 UTC = dt.UTC
@@ -63,6 +68,56 @@ def local_wall_time(day: dt.date, clock: dt.time, tz: dt.tzinfo) -> dt.datetime:
     # the offset from before the gap, so a round trip through UTC lands that one
     # the size of the gap later, on a wall time that exists.
     return candidate.astimezone(UTC).astimezone(tz)
+
+
+def zone_name(tz: dt.tzinfo) -> str:
+    """The IANA name of ``tz`` (``UTC`` for the UTC singleton)."""
+    key = getattr(tz, "key", None)
+    return str(key) if key else str(tz)
+
+
+def _offset_text(offset: dt.timedelta | None) -> str:
+    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def strict_wall_time(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The instant at which ``tz``'s clocks show ``naive``; raises :class:`ValueError`
+    when that wall time does not exist there (clocks skip it) or happens twice,
+    naming the two offsets it could mean.
+    """
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before == after:
+        return first
+    text = naive.isoformat(timespec="minutes" if not naive.second else "seconds")
+    name = zone_name(tz)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive:
+        return _raise(
+            f"{text} happens twice on the clocks of {name} (first at {_offset_text(before)}, again at "
+            f"{_offset_text(after)} after they go back); add the offset you mean: "
+            f"{text}{_offset_text(before)} or {text}{_offset_text(after)}"
+        )
+    return _raise(
+        f"{text} does not exist on the clocks of {name} (they skip from {_offset_text(before)} to "
+        f"{_offset_text(after)}); add the offset you mean: {text}{_offset_text(before)} or {text}{_offset_text(after)}"
+    )
+
+
+def _raise(message: str) -> dt.datetime:
+    raise ValueError(message)
+
+
+def their_clock(instant: dt.datetime, zone_key: str | None, *, day: bool = True) -> str:
+    """`` (Fri 20 Nov 11:00 EST for the employer)`` when ``zone_key`` names a zone,
+    else the empty string: the employer's clock, to show beside the candidate's."""
+    if not zone_key:
+        return ""
+    local = instant.astimezone(zone(zone_key))
+    when = f"{local:%a} {local.day} {local:%b %H:%M %Z}" if day else f"{local:%H:%M %Z}"
+    return f" ({when} for the employer)"
 
 
 def format_instant(value: dt.datetime | None) -> str | None:
@@ -205,3 +260,94 @@ class Calendar:
     def start_of_date(self, day: dt.date) -> dt.datetime:
         """Local midnight (or the first instant) of ``day``."""
         return local_wall_time(day, dt.time(0, 0), self.tz)
+
+    def describe(self) -> str:
+        """``America/New_York, holidays US, 09:00-17:00``: what this calendar counts with."""
+        holidays = self.holidays
+        where = repr(holidays)[len("HolidaySet(") : -1] if isinstance(holidays, HolidaySet) else "none"
+        return f"{zone_name(self.tz)}, holidays {where}, {self.workday_start:%H:%M}-{self.workday_end:%H:%M}"
+
+
+@lru_cache(maxsize=256)
+def _holiday_set(country: str, subdivision: str | None) -> HolidaySet:
+    return HolidaySet(country, subdivision)
+
+
+@lru_cache(maxsize=256)
+def calendar_for(
+    timezone: str,
+    country: str | None = None,
+    subdivision: str | None = None,
+    start: dt.time = dt.time(9, 0),
+    end: dt.time = dt.time(17, 0),
+) -> Calendar:
+    """The calendar with these settings, built once: equal settings give the same object.
+
+    Raises :class:`LookupError` for an unknown zone and :class:`NotImplementedError`
+    for an unknown holiday country or subdivision.
+    """
+    holidays: Any = _holiday_set(country, subdivision) if country else frozenset()
+    return Calendar(tz=zone(timezone), holidays=holidays, workday_start=start, workday_end=end)
+
+
+#: how far ahead (or back) working time is looked for before giving up
+_SEARCH_DAYS = 400
+
+
+def _periods(day: dt.date, hours: Calendar, also: Calendar | None) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The working time of ``hours``'s local ``day``: its business hours if it is a
+    business day, cut to the stretches that fall on ``also``'s business days."""
+    if not hours.is_business_day(day):
+        return []
+    start = local_wall_time(day, hours.workday_start, hours.tz)
+    end = local_wall_time(day, hours.workday_end, hours.tz)
+    if also is None:
+        return [(start, end)]
+    periods = []
+    cursor = start
+    while cursor < end:
+        local = also.local(cursor)
+        midnight = also.start_of_date(local.date() + _ONE_DAY)
+        stop = min(end, midnight)
+        if also.is_business_day(local.date()):
+            periods.append((cursor, stop))
+        cursor = stop
+    return periods
+
+
+@lru_cache(maxsize=8192)
+def fit_working_time(
+    opens: dt.datetime, due: dt.datetime, hours: Calendar, also: Calendar | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """Move a window into working time: inside ``hours``'s business hours on its
+    business days, and (with ``also``) on days that are business days in ``also``'s
+    calendar too, on its clock.
+
+    ``opens`` moves forward to the first working instant at or after it, ``due``
+    back to the last one at or before it; a due time that would then come before the
+    opening becomes the end of the working stretch the opening falls in.
+    """
+    first = None
+    day = hours.local(opens).date()
+    for _ in range(_SEARCH_DAYS):
+        for start, end in _periods(day, hours, also):
+            if end > opens:
+                first = (max(start, opens), end)
+                break
+        if first is not None:
+            break
+        day += _ONE_DAY
+    if first is None:
+        raise ValueError(f"no working time within {_SEARCH_DAYS} days of {opens.isoformat()}")
+    fitted_opens, stretch_end = first
+    fitted_due = None
+    day = hours.local(due).date()
+    while fitted_due is None and day >= hours.local(fitted_opens).date():
+        for start, end in reversed(_periods(day, hours, also)):
+            if start <= due:
+                fitted_due = min(end, due)
+                break
+        day -= _ONE_DAY
+    if fitted_due is None or fitted_due < fitted_opens:
+        fitted_due = stretch_end
+    return fitted_opens, fitted_due

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import STATUSES, Agenda
+from .._time import zone
+from ..engine import STATUSES, Action, Agenda
 from ..engine._caps import _format_local
 
 __all__ = ["agenda_table"]
 
 _STYLE = {"overdue": "bold red", "due": "bold yellow", "suppressed": "magenta", "upcoming": "cyan", "done": "green"}
+
+
+def _theirs(action: Action) -> str:
+    """The due time on the employer's clock, on a line of its own, when their zone differs."""
+    if not action.employer_timezone:
+        return ""
+    local = action.due_at.astimezone(zone(action.employer_timezone))
+    return f"\n[dim]{local:%a %H:%M %Z} theirs[/]"
 
 
 def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> None:
@@ -33,7 +42,7 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
         where = f"{action.company} ({action.application})" if action.company else "you"
         table.add_row(
             f"[{_STYLE[action.status]}]{action.status}[/]",
-            _format_local(action.due_at, tz, short=True),
+            _format_local(action.due_at, tz, short=True) + _theirs(action),
             action.kind.replace("_", " "),
             where,
             who,

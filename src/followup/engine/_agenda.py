@@ -31,6 +31,8 @@ class Action:
     :ivar cap: for a suppressed action, the id of the cap holding it back.
     :ivar frees_at: for a suppressed action, when the cap lets go (``None``: when the
         employer replies, or never by itself).
+    :ivar employer_timezone: the employer's zone when it differs from the
+        candidate's, so that their clock can be shown beside the candidate's.
     """
 
     key: str
@@ -53,6 +55,8 @@ class Action:
     frees_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     message: str | None = None
+    #: the employer's IANA zone, when it is not the candidate's
+    employer_timezone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping; instants are ISO 8601 strings with offsets."""
@@ -76,6 +80,7 @@ class Action:
             "cap": self.cap,
             "frees_at": format_instant(self.frees_at),
             "done_at": format_instant(self.done_at),
+            "employer_timezone": self.employer_timezone,
         }
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
-from .._time import UTC
+from .._time import UTC, their_clock, zone_name
 from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
@@ -72,9 +72,18 @@ def _window(rule: CompiledRule, scope: Scope) -> tuple[dt.datetime, dt.datetime,
     opens = rule.opens(scope, None)
     if opens is None:
         return None
+    fit = rule.fit
+    if fit is not None and rule.fit_media is not None and rule.channel(scope) not in rule.fit_media:
+        fit = None
+    if fit is not None:
+        # into the recipient's working time: the opening first, so that a due time
+        # counted from it ('at: opens') starts from where the window really opens
+        opens = fit(scope, opens, opens)[0]
     due = rule.due(scope, opens)
     if due is None:
         return None
+    if fit is not None:
+        opens, due = fit(scope, opens, due)
     return opens, due, rule.expires(scope, opens) if rule.expires is not None else None
 
 
@@ -240,7 +249,11 @@ class Engine:
                 continue
             if now < draft.opens:
                 draft.status = "upcoming"
-                draft.reason = f"opens {_format_local(draft.opens, tz)}, due {_format_local(draft.due, tz)}"
+                theirs = _employer_zone(scope)
+                draft.reason = (
+                    f"opens {_format_local(draft.opens, tz)}{their_clock(draft.opens, theirs)}, "
+                    f"due {_format_local(draft.due, tz)}{their_clock(draft.due, theirs)}"
+                )
                 wake.append(draft.opens)
                 continue
             open_drafts.append(draft)
@@ -268,11 +281,11 @@ class Engine:
             ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
             if now < draft.due:
                 draft.status = "due"
-                draft.reason = f"due by {_format_local(draft.due, tz)}"
+                draft.reason = f"due by {_format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}"
                 wake.append(draft.due)
             else:
                 draft.status = "overdue"
-                draft.reason = f"was due {_format_local(draft.due, tz)}; still worth doing"
+                draft.reason = f"was due {_format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}; still worth doing"
 
     @staticmethod
     def _action(draft: _Draft) -> Action:
@@ -300,6 +313,7 @@ class Engine:
             frees_at=hold.frees_at if hold is not None else None,
             done_at=draft.done_at,
             message=draft.rule.message,
+            employer_timezone=_employer_zone(scope),
         )
 
 
@@ -311,6 +325,16 @@ def patience_of(rulebook: Rulebook) -> Patience | None:
     if cap is None or cap.max is None:
         return None
     return Patience(kinds=cap.kinds, max=cap.max, quiet_after=cap.quiet_after)
+
+
+def _employer_zone(scope: Scope) -> str | None:
+    """The employer's zone name, when it is not the candidate's."""
+    application = scope.application
+    employer = application.employer if application is not None else None
+    if employer is None or employer.tz is scope.world.calendar.tz:
+        return None
+    name = zone_name(employer.tz)
+    return None if name == zone_name(scope.world.calendar.tz) else name
 
 
 def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:

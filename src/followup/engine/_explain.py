@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import InvalidInput
+from .._time import their_clock
 from ..rules import ApplicationView, CompiledRule, Compiler, Scope, StateView
 from ..state import State, suggest
 from ._agenda import Action
 from ._caps import _format_local
-from ._engine import Engine, _fan_out, _stem
+from ._engine import Engine, _employer_zone, _fan_out, _stem
 
 __all__ = ["explain"]
 
@@ -32,6 +33,8 @@ def describe_time(spec: Mapping[str, Any]) -> str:
     text = " ".join(parts)
     if "time" in spec:
         text += f", at {spec['time']}"
+    if spec.get("calendar") == "employer":
+        text += " (employer's calendar)"
     return text
 
 
@@ -125,7 +128,7 @@ def _show(value: Any, scope: Scope) -> str:
     if value is None:
         return "unset"
     if isinstance(value, dt.datetime):
-        return _format_local(value, scope.world.calendar.tz)
+        return _format_local(value, scope.world.calendar.tz) + their_clock(value, _employer_zone(scope))
     return repr(value)
 
 
@@ -183,6 +186,13 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
         lines.append(f"  {' '.join(rule.description.split())}")
     lines.append(f"item: {_item(match)}")
     lines.append(f"now: {_show(now, match)}")
+    lines.append(f"candidate's calendar: {match.world.calendar.describe()}")
+    if match.application is not None:
+        employer = match.application.employer
+        if employer is None or employer is match.world.calendar:
+            lines.append("employer's calendar: the candidate's (the state gives none of its own)")
+        else:
+            lines.append(f"employer's calendar: {employer.describe()}")
     source = rule.source
     if "when" in source:
         verdict, sub = explainer.condition(source["when"], match, 1)
@@ -194,8 +204,24 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     window = source["window"]
     opens, text = explainer.moment("opens", window["opens"], match, None)
     lines.append(text)
-    lines.append(explainer.moment("due", window["due"], match, opens)[1])
+    fit = rule.fit
+    if fit is not None and rule.fit_media is not None and rule.channel(match) not in rule.fit_media:
+        fit = None
+    if fit is not None and opens is not None:
+        opens = fit(match, opens, opens)[0]
+    due, text = explainer.moment("due", window["due"], match, opens)
+    lines.append(text)
     lines.append(explainer.moment("expires", window.get("expires"), match, opens)[1])
+    if fit is not None and opens is not None and due is not None:
+        fitted_opens, fitted_due = fit(match, opens, due)
+        whose = (
+            "the employer's business hours, on a business day for both sides"
+            if rule.working_time == "employer"
+            else "the candidate's workday, on their business days"
+        )
+        lines.append(f"  working time: moved into {whose}:")
+        lines.append(f"    opens {_show(fitted_opens, match)}")
+        lines.append(f"    due {_show(fitted_due, match)}")
     lines.extend(_holding(source, match, action))
     if "done_when" in source:
         lines.append("done when any of these matches the log:")

@@ -14,16 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import Problem
-from .._time import Offset, parse_clock
+from .._time import Calendar, Offset, fit_working_time, parse_clock
 from ..state import Contact, locate, suggest
 from ._scope import BOOKKEEPING_KINDS, Scope
 from ._vocabulary import LEVELS, Vocabulary
 
-__all__ = ["CompiledCap", "CompiledRule", "Compiler", "TimeFn"]
+__all__ = ["CALENDARS", "WORKING_TIME", "CompiledCap", "CompiledRule", "Compiler", "FitFn", "TimeFn"]
+
+#: the calendars a moment can be counted in
+CALENDARS = ("candidate", "employer")
+#: whose working time a rule's window can be moved into
+WORKING_TIME = ("employer", "candidate", "none")
 
 TimeFn = Callable[[Scope, "dt.datetime | None"], "dt.datetime | None"]
 ValueFn = Callable[[Scope, "dt.datetime | None"], Any]
 MatchFn = Callable[[Scope, "dt.datetime | None"], "Contact | None"]
+FitFn = Callable[[Scope, dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,12 @@ class CompiledRule:
     #: the condition and window read nothing of the interviewer or reference, so
     #: they are worked out once for all of them
     shared_window: bool = False
+    #: moves a window into someone's working time (``working_time``), or ``None``
+    fit: FitFn | None = None
+    #: the media whose actions are moved (``None``: every action of the rule)
+    fit_media: frozenset[str] | None = None
+    #: ``employer``, ``candidate`` or ``none``: what ``fit`` moves into, for explain
+    working_time: str = "none"
 
 
 class Compiler:
@@ -265,7 +277,16 @@ class Compiler:
         clock = spec.get("time")
         if not offsets and clock is None:
             return base
-        return _shifted(base, tuple(offsets), clock)
+        return _shifted(base, tuple(offsets), clock, self.calendar(spec.get("calendar", "candidate"), level, steps))
+
+    def calendar(self, name: str, level: str, steps: list[str | int]) -> Callable[[Scope], Calendar]:
+        """How to find the calendar called ``name`` from a rule's item."""
+        if name == "employer":
+            if level == "candidate":
+                self.problem([*steps, "calendar"], "'calendar: employer' needs for_each: application or below; this rule is for_each: candidate")
+            self.reads.add("application")
+            return _employer_calendar
+        return _candidate_calendar
 
     # -- conditions ---------------------------------------------------------
 
@@ -336,17 +357,6 @@ class Compiler:
         opens = self.time(window["opens"], level, [*steps, "window", "opens"])
         due = self.time(window["due"], level, [*steps, "window", "due"])
         expires = self.time(window["expires"], level, [*steps, "window", "expires"]) if "expires" in window else None
-        # Conditions and windows that read nothing of the person are worked out once
-        # per interview (or application) and shared by its interviewers (or references).
-        shared = (level == "interviewer" and self.reads <= {"candidate", "application", "interview"}) or (
-            level == "reference" and self.reads <= {"candidate", "application"}
-        )
-        done = None
-        if "done_when" in spec:
-            matchers = [
-                self.matcher(item, level, [*steps, "done_when", i]) for i, item in enumerate(spec["done_when"])
-            ]
-            done = _first_match(tuple(m for m in matchers if m is not None))
         channel_spec = spec["channel"]
         if isinstance(channel_spec, str):
             channel_value = channel_spec
@@ -358,6 +368,29 @@ class Compiler:
 
             def channel(scope: Scope) -> str | None:
                 return getter(scope, None) if getter is not None else None
+
+        working_time = spec.get("working_time")
+        fit_media: frozenset[str] | None = None
+        if working_time is None:
+            # Calls are always placed in the employer's working time.
+            working_time = "employer" if channel_spec == "phone" or isinstance(channel_spec, Mapping) else "none"
+            fit_media = None if channel_spec == "phone" else frozenset({"phone"})
+        fit = None
+        if working_time != "none":
+            if level == "candidate" and working_time == "employer":
+                self.problem([*steps, "working_time"], "'working_time: employer' needs for_each: application or below; this rule is for_each: candidate")
+            fit = _fit(self.calendar(working_time, level, steps), working_time == "employer")
+        # Conditions and windows that read nothing of the person are worked out once
+        # per interview (or application) and shared by its interviewers (or references).
+        shared = (level == "interviewer" and self.reads <= {"candidate", "application", "interview"}) or (
+            level == "reference" and self.reads <= {"candidate", "application"}
+        )
+        done = None
+        if "done_when" in spec:
+            matchers = [
+                self.matcher(item, level, [*steps, "done_when", i]) for i, item in enumerate(spec["done_when"])
+            ]
+            done = _first_match(tuple(m for m in matchers if m is not None))
 
         subject: list[CompiledCap] = []
         for index, name in enumerate(spec.get("caps", [])):
@@ -391,6 +424,9 @@ class Compiler:
             channel=channel,
             source=spec,
             shared_window=shared,
+            fit=fit,
+            fit_media=fit_media,
+            working_time=working_time if fit is not None else "none",
         )
 
     disabled_caps: frozenset[str] = frozenset()
@@ -454,7 +490,30 @@ def _first_set(parts: list[TimeFn]) -> TimeFn:
     return first
 
 
-def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None) -> TimeFn:
+def _candidate_calendar(scope: Scope) -> Calendar:
+    return scope.world.calendar
+
+
+def _employer_calendar(scope: Scope) -> Calendar:
+    application = scope.application
+    employer = application.employer if application is not None else None
+    return employer if employer is not None else scope.world.calendar
+
+
+def _fit(hours: Callable[[Scope], Calendar], both: bool) -> FitFn:
+    """Move a window into the working time of the calendar ``hours`` finds; with
+    ``both``, on days that are business days for the candidate too."""
+
+    def fit(scope: Scope, opens: dt.datetime, due: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        calendar = hours(scope)
+        candidate = scope.world.calendar
+        # lru-cached on its arguments: the same window is worked out once
+        return fit_working_time(opens, due, calendar, candidate if both and calendar is not candidate else None)
+
+    return fit
+
+
+def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None, calendar_of: Callable[[Scope], Calendar]) -> TimeFn:
     pin: Callable[[Any], dt.time] | None
     if clock is None:
         pin = None
@@ -476,7 +535,7 @@ def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None) -> Ti
         value = base(scope, opens)
         if value is None:
             return None
-        calendar = scope.world.calendar
+        calendar = calendar_of(scope)
         seen = last[0]
         if seen[0] is value and seen[1] is calendar:
             return seen[2]

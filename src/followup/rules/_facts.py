@@ -42,8 +42,37 @@ def _competing(attribute: str) -> Callable[[Scope], Any]:
 
 
 def _interview_ended_at(s: Scope) -> Any:
-    ended = s.interview.ended_at  # type: ignore[union-attr]
+    ended = s.interview.ends_at  # type: ignore[union-attr]
     return ended if ended is not None and ended <= s.world.now else None
+
+
+def _interview_status(s: Scope) -> Any:
+    return _app(s).interview_status(s.interview)  # type: ignore[arg-type]
+
+
+def _end_estimated(s: Scope) -> bool:
+    return s.interview.end_estimated  # type: ignore[union-attr]
+
+
+def _meets_again_that_day(s: Scope) -> bool:
+    """Whether this person is met again later the same day (the later note covers both)."""
+    interview, person = s.interview, s.interviewer
+    assert interview is not None and person is not None
+    meetings = _app(s).meetings_that_day(interview, person.id)
+    return bool(meetings) and meetings[-1] is not interview and interview in meetings
+
+
+def _first_met_that_day_at(s: Scope) -> Any:
+    interview, person = s.interview, s.interviewer
+    assert interview is not None and person is not None
+    meetings = _app(s).meetings_that_day(interview, person.id)
+    return meetings[0].begins_at if len(meetings) > 1 else None
+
+
+def _employer_timezone(s: Scope) -> str:
+    from .._time import zone_name
+
+    return zone_name(_app(s).employer_calendar.tz)
 
 
 def _interviewer_attr(attribute: str) -> Callable[[Scope], Any]:
@@ -116,7 +145,7 @@ FACTS: tuple[Fact, ...] = (
         for name, kind, text in (
             ("id", "string", "The application's id."),
             ("company", "string", "The employer's name."),
-            ("position", "string", "The position applied for."),
+            ("position", "string", "The position applied for (unset when the state leaves it out)."),
             ("status", "string", "applied, interviewing, offer, rejected, accepted, withdrawn or stale; a reply's outcome counts from the reply on."),
             ("priority", "integer", "1 (most wanted) to 5 (least)."),
             ("preferred_medium", "string", "email, postal, fax or phone: how the employer prefers to be reached."),
@@ -129,6 +158,7 @@ FACTS: tuple[Fact, ...] = (
             ("follow_up_requested_on", "datetime", "Start of the day the employer asked to hear back (the latest word: a reply's date wins)."),
         )
     ),
+    _fact("application.employer.timezone", "string", "The employer's IANA time zone (the candidate's unless the state gives one).", _employer_timezone),
     _fact("application.offer.received_at", "datetime", "When this employer's offer arrived.", _offer_attr("received_at")),
     _fact("application.offer.respond_by", "datetime", "When this employer wants an answer to its offer.", _offer_attr("respond_by")),
     _fact("application.interviews", "integer", "How many interviews are scheduled or done.", lambda s: len(s.application.interviews)),  # type: ignore[union-attr]
@@ -194,8 +224,16 @@ FACTS: tuple[Fact, ...] = (
     _fact("application.competing_offer.application", "string", "The id of the application holding that offer.", _competing("application")),
     # interview
     _fact("interview.id", "string", "The interview's id.", lambda s: s.interview.id),  # type: ignore[union-attr]
-    _fact("interview.starts_at", "datetime", "When the interview starts or started.", lambda s: s.interview.starts_at),  # type: ignore[union-attr]
-    _fact("interview.ended_at", "datetime", "When the interview ended; unset until it has, by now.", _interview_ended_at),
+    _fact("interview.starts_at", "datetime", "When the interview starts or started (unset when only its end is known).", lambda s: s.interview.starts_at),  # type: ignore[union-attr]
+    _fact(
+        "interview.ended_at",
+        "datetime",
+        "When the interview ended (given, or its start plus a default length); unset until it has, by now, and for cancelled, no-show and rescheduled interviews.",
+        _interview_ended_at,
+    ),
+    _fact("interview.kind", "string", "phone_screen, video, onsite, technical, panel or informal; unset when not given.", lambda s: s.interview.kind),  # type: ignore[union-attr]
+    _fact("interview.status", "string", "As of now: scheduled, happened, cancelled, no_show or rescheduled.", _interview_status),
+    _fact("interview.end_estimated", "boolean", "Whether the state gives only the start, so its end is a default length after it.", _end_estimated),
     _fact("interview.interviewers", "integer", "How many interviewers are listed.", lambda s: len(s.interview.interviewers)),  # type: ignore[union-attr]
     # interviewer
     *(
@@ -209,6 +247,18 @@ FACTS: tuple[Fact, ...] = (
             ("fax", "Their fax number."),
             ("phone", "Their phone number."),
         )
+    ),
+    _fact(
+        "interviewer.meets_again_that_day",
+        "boolean",
+        "Whether the candidate meets this interviewer again in a later interview of the same application, the same day (one note covers both).",
+        _meets_again_that_day,
+    ),
+    _fact(
+        "interviewer.first_met_that_day_at",
+        "datetime",
+        "When the first of several interviews with this interviewer on this interview's day started; unset when they are met once that day.",
+        _first_met_that_day_at,
     ),
     _fact(
         "interviewer.contact_detail",

@@ -92,7 +92,18 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             "time": {
                 "type": "string",
                 "pattern": "^(start_of_day|end_of_day|([01][0-9]|2[0-3]):[0-5][0-9])$",
-                "description": "Pin the local time of day: start_of_day, end_of_day (the candidate's workday) or HH:MM.",
+                "description": (
+                    "Pin the local time of day: start_of_day, end_of_day (the workday of the moment's "
+                    "calendar) or HH:MM on that calendar's clock."
+                ),
+            },
+            "calendar": {
+                "enum": ["candidate", "employer"],
+                "default": "candidate",
+                "description": (
+                    "Whose calendar 'plus', 'minus' and 'time' count in: the candidate's (zone, holidays, "
+                    "workday; the default) or the employer's (zone, holidays, business hours)."
+                ),
             },
         },
     }
@@ -199,6 +210,16 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
                 "description": "One action per recipient of the application, even if met in several interviews.",
             },
             "message": {"type": "string", "description": "The template used to write the message (defaults to the kind)."},
+            "working_time": {
+                "enum": ["employer", "candidate", "none"],
+                "description": (
+                    "Move the window into someone's working time: employer (inside the employer's business "
+                    "hours, on a day that is a business day for the employer and, on their own clock, for the "
+                    "candidate), candidate (the candidate's workday on their business days) or none. Opens "
+                    "moves forward, due moves back, never before opens. Default: employer for actions "
+                    "that go by phone, none for the others."
+                ),
+            },
         },
     }
     cap = {

@@ -134,7 +134,7 @@ class StateView:
             moments = [application.applied_at, application.status_changed_at, view.recorded.status_changed_at]
             if application.offer is not None:
                 moments.append(application.offer.received_at)
-            moments.extend(i.ended_at for i in application.interviews)
+            moments.extend(i.ends_at for i in application.interviews)
             if self.patience is not None and self.patience.quiet_after is not None:
                 moments.append(view.gone_quiet_at)  # it then stops counting as live
             times.extend(t for t in moments if t is not None and t > now)
@@ -297,32 +297,64 @@ class ApplicationView(LogView):
 
     @property
     def ended_interviews(self) -> list[Interview]:
-        """Interviews that have ended by now, in the order they ended."""
+        """Interviews that took place and have ended by now, in the order they ended
+        (cancelled, no-show and rescheduled ones never end)."""
         if self._ended is None:
             now = self.state.now
-            ended = [i for i in self.application.interviews if i.ended_at is not None and i.ended_at <= now]
-            ended.sort(key=lambda i: (i.ended_at, i.id))
+            ended = [i for i in self.application.interviews if (end := i.ends_at) is not None and end <= now]
+            ended.sort(key=lambda i: (i.ends_at, i.id))
             self._ended = ended
         return self._ended
 
     @property
     def first_interview_ended_at(self) -> dt.datetime | None:
         ended = self.ended_interviews
-        return ended[0].ended_at if ended else None
+        return ended[0].ends_at if ended else None
 
     @property
     def last_interview_ended_at(self) -> dt.datetime | None:
         ended = self.ended_interviews
-        return ended[-1].ended_at if ended else None
+        return ended[-1].ends_at if ended else None
 
     @property
     def next_interview_starts_at(self) -> dt.datetime | None:
-        """When the first interview that has not ended by now starts (or started)."""
-        upcoming = [i.starts_at for i in self.application.interviews if not self.has_ended(i)]
+        """When the first interview that is still to take place, or under way, starts."""
+        upcoming = [
+            i.begins_at for i in self.application.interviews if not i.called_off and not self.has_ended(i)
+        ]
         return min(upcoming) if upcoming else None
 
     def has_ended(self, interview: Interview) -> bool:
-        return interview.ended_at is not None and interview.ended_at <= self.state.now
+        end = interview.ends_at
+        return end is not None and end <= self.state.now
+
+    def interview_status(self, interview: Interview) -> str:
+        """scheduled, happened, cancelled, no_show or rescheduled, as of now."""
+        if interview.called_off:
+            return interview.status
+        return "happened" if self.has_ended(interview) else "scheduled"
+
+    @property
+    def employer_calendar(self) -> Calendar:
+        """The employer's calendar: the application's, else the candidate's."""
+        return self.application.employer or self.state.calendar
+
+    def meetings_that_day(self, interview: Interview, person: str) -> list[Interview]:
+        """The interviews of this application that took place by now, with ``person``
+        among the interviewers, that ended on the candidate's local day ``interview``
+        ended on; in the order they ended."""
+        end = interview.ends_at
+        if end is None:
+            return []
+        tz = self.state.calendar.tz
+        day = end.astimezone(tz).date()
+        return [
+            other
+            for other in self.ended_interviews
+            if any(p.id == person for p in other.interviewers)
+            and other.ends_at is not None
+            and other.ends_at.astimezone(tz).date() == day
+        ]
 
     @property
     def last_reply_at(self) -> dt.datetime | None:

@@ -8,8 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InvalidInput, Problem
-from .._time import UTC, Calendar, HolidaySet, parse_clock, zone
-from ._model import Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
+from .._time import (
+    UTC,
+    Calendar,
+    HolidaySet,
+    calendar_for,
+    local_wall_time,
+    parse_clock,
+    strict_wall_time,
+    zone,
+    zone_name,
+)
+from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
 from ._source import load_document, locate
 from ._validation import schema_problems, suggest
@@ -20,11 +30,14 @@ __all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_document"]
 REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
 
 
-def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
-    """Parse an ISO 8601 datetime that carries an offset, ``Z`` or a ``[Zone]`` suffix.
+def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True) -> dt.datetime:
+    """Parse an ISO 8601 date or datetime into an aware datetime.
 
-    With ``tz`` given, a plain date is also accepted and means the start of that day
-    in ``tz``. Raises :class:`ValueError` with a message meant for a person.
+    A datetime may carry an offset, ``Z`` or a ``[Zone]`` suffix. With ``tz`` given,
+    a datetime without any of them is read on ``tz``'s clock (a wall time that does
+    not exist there, or happens twice, is refused with both possible offsets named),
+    and a plain date means the start of that day in ``tz`` (unless ``dates`` is
+    false). Raises :class:`ValueError` with a message meant for a person.
     """
     from pendulum.parsing import parse_iso8601
     from pendulum.parsing.exceptions import ParserError
@@ -47,33 +60,44 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
         if named_zone is not None:
             if parsed.tzinfo is not None:
                 raise ValueError(f"{text!r} gives both an offset and a zone; give one")
-            from .._time import local_wall_time
-
             return local_wall_time(parsed.date(), parsed.time(), named_zone)
         if parsed.tzinfo is None:
-            raise ValueError(
-                f"{text!r} has no time zone; add an offset (+01:00 or Z) or a zone ([Europe/Paris])"
-            )
+            if tz is None:
+                raise ValueError(
+                    f"{text!r} has no time zone; add an offset (+01:00 or Z) or a zone ([Europe/Paris])"
+                )
+            return strict_wall_time(parsed, tz)
         offset = parsed.utcoffset()
         assert offset is not None
         return parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
     if isinstance(parsed, dt.date) and named_zone is None:
-        if tz is None:
-            raise ValueError(f"{text!r} is a date; a datetime with an offset is needed here")
-        from .._time import local_wall_time
-
+        if tz is None or not dates:
+            raise ValueError(f"{text!r} is a date; a datetime is needed here (e.g. {text}T14:00)")
         return local_wall_time(parsed, dt.time(0, 0), tz)
     raise ValueError(f"{text!r} is not a date or datetime")
 
 
-class _Reader:
-    """Turns a schema-valid document into model objects, collecting every problem."""
+def _zone_hint(name: str) -> str:
+    from zoneinfo import available_timezones
 
-    def __init__(self, document: Any, path: str) -> None:
+    return suggest(name, available_timezones())
+
+
+class _Reader:
+    """Turns a state document into model objects, collecting every problem.
+
+    The document may have failed its schema: then every part that can still be
+    read is read, so that one run reports everything wrong with the file.
+    """
+
+    def __init__(self, document: Any, path: str, *, tolerant: bool = False) -> None:
         self.document = document
         self.path = path
         self.problems: list[Problem] = []
-        self.tz: dt.tzinfo | None = None
+        self.tz: dt.tzinfo = UTC
+        self.tolerant = tolerant
+        #: while an application's log is read: the employer's zone, for the dates a reply gives
+        self.employer_tz: dt.tzinfo | None = None
         #: where each free text was written, by field label (see State.sources)
         self.sources: dict[str, str] = {}
 
@@ -87,44 +111,78 @@ class _Reader:
         line, column = (mark.line, mark.column) if mark else (0, 0)
         self.problems.append(Problem(mark.path if mark else self.path, line, column, message))
 
-    def instant(self, data: Mapping[str, Any], steps: list[str | int], name: str, *, dates: bool) -> dt.datetime | None:
+    def instant(
+        self, data: Mapping[str, Any], steps: list[str | int], name: str, *, dates: bool, tz: dt.tzinfo | None = None
+    ) -> dt.datetime | None:
         raw = data.get(name)
         if raw is None:
             return None
         try:
-            return parse_instant(str(raw), self.tz if dates else None)
+            return parse_instant(str(raw), tz if tz is not None else self.tz, dates=dates)
         except ValueError as exc:
             self.problem([*steps, name], f"{name}: {exc}")
             return None
 
+    def guarded(self, read: Any, *args: Any) -> Any:
+        """``read(*args)``; in a document that failed its schema, ``None`` when the part
+        is too broken to read (the schema has said why)."""
+        if not self.tolerant:
+            return read(*args)
+        try:
+            return read(*args)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            return None
+
     def read(self) -> State:
         doc = self.document
-        candidate = self.candidate(doc["candidate"], ["candidate"])
+        raw_candidate = doc.get("candidate")
+        candidate = self.guarded(self.candidate, raw_candidate if isinstance(raw_candidate, Mapping) else {}, ["candidate"])
+        if candidate is None:
+            candidate = Candidate(name="", timezone="UTC", calendar=calendar_for("UTC"))
+        companies = self.companies(doc.get("companies") or [], candidate)
         applications = []
         seen: dict[str, int] = {}
-        for index, raw in enumerate(doc.get("applications", [])):
+        for index, raw in enumerate(_items(doc.get("applications"))):
             steps: list[str | int] = ["applications", index]
-            if raw["id"] in seen:
+            if not isinstance(raw, Mapping):
+                continue
+            if raw.get("id") in seen:
                 self.problem([*steps, "id"], f"duplicate application id {raw['id']!r} (also application #{seen[raw['id']] + 1})")
                 continue
-            seen[raw["id"]] = index
-            applications.append(self.application(raw, steps, candidate))
-        journal = self.contacts(doc.get("contacts", []), ["contacts"], {r.id for r in candidate.references}, set())
-        self.one_acceptance(doc.get("applications", []))
+            seen[str(raw.get("id"))] = index
+            application = self.guarded(self.application, raw, steps, candidate, companies)
+            if application is not None:
+                applications.append(application)
+        named = {a.company for a in applications}
+        for name, (index, _) in sorted(companies.items(), key=lambda item: item[1][0]):
+            if name not in named:
+                self.problem(
+                    ["companies", index, "name"],
+                    f"company {name!r} is the 'company' of no application{suggest(name, named)}; "
+                    f"companies applied to: {', '.join(sorted(named)) or 'none'}",
+                )
+        journal = self.guarded(
+            self.contacts, _items(doc.get("contacts")), ["contacts"], {r.id for r in candidate.references}, set()
+        )
+        self.one_acceptance(_items(doc.get("applications")))
         if self.problems:
             raise InvalidInput(self.problems)
         applications.sort(key=lambda a: a.id)
         return State(
             candidate=candidate,
             applications=tuple(applications),
-            version=doc["version"],
-            contacts=journal,
+            version=doc.get("version", 1),
+            contacts=journal or (),
             sources=self.sources,
         )
 
     def one_acceptance(self, raw_applications: list[Any]) -> None:
         """A search ends once: a second ``accepted`` application is an error naming the first."""
-        accepted = [(index, raw) for index, raw in enumerate(raw_applications) if raw.get("status") == "accepted"]
+        accepted = [
+            (index, raw)
+            for index, raw in enumerate(raw_applications)
+            if isinstance(raw, Mapping) and raw.get("status") == "accepted"
+        ]
         for index, raw in accepted[1:]:
             first_index, first = accepted[0]
             mark = locate(self.document, ["applications", first_index, "status"])
@@ -135,53 +193,96 @@ class _Reader:
                 "only one offer can be accepted: set the other to withdrawn (or rejected)",
             )
 
-    def candidate(self, raw: Mapping[str, Any], steps: list[str | int]) -> Candidate:
-        tz: dt.tzinfo
-        try:
-            tz = zone(raw["timezone"])
-        except LookupError:
-            self.problem([*steps, "timezone"], f"unknown time zone {raw['timezone']!r}; use an IANA name such as Europe/Berlin or America/New_York")
-            tz = UTC
-        self.tz = tz
-        country = subdivision = None
-        holidays: Any = frozenset()
-        if "holidays" in raw:
-            country = raw["holidays"]["country"]
-            subdivision = raw["holidays"].get("subdivision")
+    def calendar(
+        self, raw: Mapping[str, Any], steps: list[str | int], base: Calendar, hours_key: str, whose: str
+    ) -> Calendar:
+        """A calendar from ``timezone``, ``holidays`` and ``hours_key`` of ``raw``, each
+        falling back to ``base``'s."""
+        tz_name = zone_name(base.tz)
+        if "timezone" in raw:
             try:
-                holidays = HolidaySet(country, subdivision)
+                zone(raw["timezone"])
+                tz_name = raw["timezone"]
+            except LookupError:
+                self.problem(
+                    [*steps, "timezone"],
+                    f"unknown time zone {raw['timezone']!r} for {whose}{_zone_hint(str(raw['timezone']))}; "
+                    "use an IANA name such as Europe/Berlin or America/New_York",
+                )
+        holidays = base.holidays
+        country, subdivision = (holidays.country, holidays.subdivision) if isinstance(holidays, HolidaySet) else (None, None)
+        if "holidays" in raw:
+            wanted_country = raw["holidays"]["country"]
+            wanted_subdivision = raw["holidays"].get("subdivision")
+            try:
+                calendar_for("UTC", wanted_country, wanted_subdivision)
+                country, subdivision = wanted_country, wanted_subdivision
             except NotImplementedError:
                 import holidays as holidays_package
 
                 supported = holidays_package.list_supported_countries()
-                if country not in supported:
-                    self.problem([*steps, "holidays", "country"], f"no holiday calendar for country {country!r}; use an ISO 3166-1 code such as US, GB, DE or FR")
+                if wanted_country not in supported:
+                    self.problem(
+                        [*steps, "holidays", "country"],
+                        f"no holiday calendar for country {wanted_country!r} ({whose}){suggest(wanted_country, supported)}; "
+                        "use an ISO 3166-1 code such as US, GB, DE or FR",
+                    )
                 else:
-                    valid = ", ".join(supported[country]) or "none"
-                    self.problem([*steps, "holidays", "subdivision"], f"country {country!r} has no subdivision {subdivision!r}; valid: {valid}")
-        workday = raw.get("workday", {})
-        start = parse_clock(workday.get("start", "09:00"))
-        end = parse_clock(workday.get("end", "17:00"))
+                    valid = ", ".join(supported[wanted_country]) or "none"
+                    self.problem(
+                        [*steps, "holidays", "subdivision"],
+                        f"country {wanted_country!r} has no subdivision {wanted_subdivision!r} ({whose}); valid: {valid}",
+                    )
+        hours = raw.get(hours_key, {})
+        start = parse_clock(hours["start"]) if "start" in hours else base.workday_start
+        end = parse_clock(hours["end"]) if "end" in hours else base.workday_end
         if end <= start:
-            self.problem([*steps, "workday", "end"], f"workday end {workday.get('end')!r} must be after its start")
+            where = "end" if "end" in hours else "start"
+            self.problem(
+                [*steps, hours_key, where],
+                f"{hours_key} of {whose} end at {end:%H:%M}, which is not after their start at {start:%H:%M}; "
+                "give an end later on the same day",
+            )
+            start, end = base.workday_start, base.workday_end
+        return calendar_for(tz_name, country, subdivision, start, end)
+
+    def candidate(self, raw: Mapping[str, Any], steps: list[str | int]) -> Candidate:
+        calendar = self.calendar(raw, steps, calendar_for("UTC"), "workday", "the candidate")
+        self.tz = calendar.tz
         references = []
         seen: set[str] = set()
-        for index, ref in enumerate(raw.get("references", [])):
+        for index, ref in enumerate(_items(raw.get("references"))):
             if ref["id"] in seen:
                 self.problem([*steps, "references", index, "id"], f"duplicate reference id {ref['id']!r}")
                 continue
             seen.add(ref["id"])
             references.append(Reference(id=ref["id"], name=ref["name"], email=ref.get("email"), phone=ref.get("phone")))
-        calendar = Calendar(tz=tz, holidays=holidays, workday_start=start, workday_end=end)
+        holidays = calendar.holidays
         return Candidate(
             name=raw["name"],
-            timezone=raw["timezone"],
+            timezone=zone_name(calendar.tz),
             calendar=calendar,
             email=raw.get("email"),
-            holiday_country=country,
-            holiday_subdivision=subdivision,
+            holiday_country=holidays.country if isinstance(holidays, HolidaySet) else None,
+            holiday_subdivision=holidays.subdivision if isinstance(holidays, HolidaySet) else None,
             references=tuple(references),
         )
+
+    def companies(self, items: Any, candidate: Candidate) -> dict[str, tuple[int, Calendar]]:
+        """Each company's calendar by name, with the index of its entry."""
+        found: dict[str, tuple[int, Calendar]] = {}
+        for index, raw in enumerate(_items(items)):
+            steps: list[str | int] = ["companies", index]
+            if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+                continue
+            name = raw["name"]
+            if name in found:
+                self.problem([*steps, "name"], f"company {name!r} is declared twice (also companies entry #{found[name][0] + 1})")
+                continue
+            calendar = self.guarded(self.calendar, raw, steps, candidate.calendar, "business_hours", f"company {name!r}")
+            if calendar is not None:
+                found[name] = (index, calendar)
+        return found
 
     def contacts(
         self, items: list[Any], steps: list[str | int], people: set[str], interview_ids: set[str]
@@ -189,41 +290,44 @@ class _Reader:
         contacts = []
         for index, item in enumerate(items):
             here = [*steps, index]
-            kind = item["kind"]
-            direction = item.get("direction", "in" if kind == "reply" else "out")
-            if kind == "reply" and direction != "in":
-                self.problem([*here, "direction"], "a contact of kind 'reply' comes from the employer; its direction is 'in'")
-            to = item.get("to")
-            if to is not None and to not in people:
-                known = sorted(people)
-                self.problem(
-                    [*here, "to"],
-                    f"contact to unknown interviewer or reference {to!r}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
-                )
-            interview = item.get("interview")
-            if interview is not None and interview not in interview_ids:
-                self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
-            at = self.instant(item, here, "at", dates=False)
-            until = self.instant(item, here, "until", dates=True)
-            said = self.reply(item, here, direction, at)
-            if at is None:
-                continue
-            contacts.append(
-                Contact(
-                    at=at,
-                    kind=kind,
-                    direction=direction,
-                    to=to,
-                    interview=interview,
-                    channel=item.get("channel"),
-                    note=item.get("note"),
-                    action=item.get("action"),
-                    until=until,
-                    **said,
-                )
-            )
+            contact = self.guarded(self.contact, item, here, people, interview_ids)
+            if contact is not None:
+                contacts.append(contact)
         contacts.sort(key=lambda c: (c.at, c.kind, c.direction, c.to or "", c.interview or "", c.action or ""))
         return tuple(contacts)
+
+    def contact(self, item: Mapping[str, Any], here: list[str | int], people: set[str], interview_ids: set[str]) -> Contact | None:
+        kind = item["kind"]
+        direction = item.get("direction", "in" if kind == "reply" else "out")
+        if kind == "reply" and direction != "in":
+            self.problem([*here, "direction"], "a contact of kind 'reply' comes from the employer; its direction is 'in'")
+        to = item.get("to")
+        if to is not None and to not in people:
+            known = sorted(people)
+            self.problem(
+                [*here, "to"],
+                f"contact to unknown interviewer or reference {to!r}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
+            )
+        interview = item.get("interview")
+        if interview is not None and interview not in interview_ids:
+            self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
+        at = self.instant(item, here, "at", dates=False)
+        until = self.instant(item, here, "until", dates=True)
+        said = self.reply(item, here, direction, at)
+        if at is None:
+            return None
+        return Contact(
+            at=at,
+            kind=kind,
+            direction=direction,
+            to=to,
+            interview=interview,
+            channel=item.get("channel"),
+            note=item.get("note"),
+            action=item.get("action"),
+            until=until,
+            **said,
+        )
 
     def reply(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> dict[str, Any]:
         """What a reply says (the fields of :data:`REPLY_FIELDS`), checked against the reply itself."""
@@ -242,13 +346,13 @@ class _Reader:
             if item.get(flag):
                 said[flag] = True
         for name in ("decision_expected_by", "follow_up_requested_on", "respond_by"):
-            value = self.instant(item, here, name, dates=True)
+            value = self.instant(item, here, name, dates=True, tz=self.employer_tz)
             if value is not None:
                 said[name] = value
         if "respond_by" in item and item.get("outcome") != "offer":
             self.problem([*here, "respond_by"], "respond_by is the deadline of an offer; it needs 'outcome: offer' on the same reply", key=True)
         check_back = said.get("follow_up_requested_on")
-        tz = self.tz
+        tz = self.employer_tz or self.tz
         if check_back is not None and at is not None and tz is not None and check_back.astimezone(tz).date() < at.astimezone(tz).date():
             self.problem(
                 [*here, "follow_up_requested_on"],
@@ -257,63 +361,110 @@ class _Reader:
             )
         return said
 
-    def application(self, raw: Mapping[str, Any], steps: list[str | int], candidate: Candidate) -> Application:
+    def employer(
+        self, raw: Mapping[str, Any], steps: list[str | int], candidate: Candidate, companies: Mapping[str, tuple[int, Calendar]]
+    ) -> Calendar:
+        company = companies.get(raw.get("company", ""))
+        calendar = company[1] if company is not None else candidate.calendar
+        if isinstance(raw.get("employer"), Mapping):
+            calendar = self.calendar(raw["employer"], [*steps, "employer"], calendar, "business_hours", f"the employer of application {raw['id']!r}")
+        return calendar
+
+    def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview:
+        people = []
+        seen_here: set[str] = set()
+        for position, person in enumerate(_items(item.get("interviewers"))):
+            if person["id"] in seen_here:
+                self.problem([*here, "interviewers", position, "id"], f"interviewer {person['id']!r} listed twice in interview {item['id']!r}")
+                continue
+            seen_here.add(person["id"])
+            people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
+        starts_at = self.instant(item, here, "starts_at", dates=False)
+        ended_at = self.instant(item, here, "ended_at", dates=False)
+        status = item.get("status", "scheduled")
+        if "starts_at" not in item and "ended_at" not in item:
+            self.problem(here, f"interview {item['id']!r} needs starts_at, ended_at or both; it has neither")
+        if starts_at and ended_at and ended_at < starts_at:
+            self.problem([*here, "ended_at"], f"ended_at {item['ended_at']!r} is before starts_at {item['starts_at']!r}")
+        if status in CALLED_OFF and "ended_at" in item:
+            self.problem(
+                [*here, "ended_at"],
+                f"interview {item['id']!r} is {status}, so it has no end; remove ended_at or use status 'happened'",
+            )
+        if status == "scheduled" and "ended_at" in item and "status" in item:
+            self.problem([*here, "status"], f"interview {item['id']!r} has an ended_at but status 'scheduled'; use 'happened'")
+        if "rescheduled_to" in item and status != "rescheduled":
+            self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {item['id']!r} is {status!r}")
+        where = f"applications[{application_id}].interviews[{item['id']}]"
+        for name in ("topics", "strengths"):
+            for position, _text in enumerate(_items(item.get(name))):
+                self.source(f"{where}.{name}[{position}]", [*here, name, position])
+        for position, person in enumerate(_items(item.get("interviewers"))):
+            if isinstance(person, Mapping) and person.get("title"):
+                self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
+        return Interview(
+            id=item["id"],
+            starts_at=starts_at,
+            ended_at=ended_at,
+            interviewers=tuple(people),
+            topics=tuple(item.get("topics", ())),
+            strengths=tuple(item.get("strengths", ())),
+            kind=item.get("kind"),
+            status=status,
+            rescheduled_to=item.get("rescheduled_to"),
+        )
+
+    def application(
+        self,
+        raw: Mapping[str, Any],
+        steps: list[str | int],
+        candidate: Candidate,
+        companies: Mapping[str, tuple[int, Calendar]],
+    ) -> Application:
+        employer = self.employer(raw, steps, candidate, companies)
         interviews = []
         interviewer_ids: set[str] = set()
         interview_ids: set[str] = set()
-        for index, item in enumerate(raw.get("interviews", [])):
+        for index, item in enumerate(_items(raw.get("interviews"))):
             here: list[str | int] = [*steps, "interviews", index]
             if item["id"] in interview_ids:
                 self.problem([*here, "id"], f"duplicate interview id {item['id']!r} in application {raw['id']!r}")
                 continue
             interview_ids.add(item["id"])
-            people = []
-            seen_here: set[str] = set()
-            for position, person in enumerate(item.get("interviewers", [])):
-                if person["id"] in seen_here:
-                    self.problem([*here, "interviewers", position, "id"], f"interviewer {person['id']!r} listed twice in interview {item['id']!r}")
-                    continue
-                seen_here.add(person["id"])
-                interviewer_ids.add(person["id"])
-                people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
-            starts_at = self.instant(item, here, "starts_at", dates=False)
-            ended_at = self.instant(item, here, "ended_at", dates=False)
-            if starts_at and ended_at and ended_at < starts_at:
-                self.problem([*here, "ended_at"], f"ended_at {item['ended_at']!r} is before starts_at {item['starts_at']!r}")
-            interviews.append(
-                Interview(
-                    id=item["id"],
-                    starts_at=starts_at or dt.datetime.min.replace(tzinfo=UTC),
-                    ended_at=ended_at,
-                    interviewers=tuple(people),
-                    topics=tuple(item.get("topics", ())),
-                    strengths=tuple(item.get("strengths", ())),
+            interviewer_ids.update(p["id"] for p in _items(item.get("interviewers")) if isinstance(p, Mapping) and "id" in p)
+            interview = self.guarded(self.interview, item, here, raw["id"])
+            if interview is not None:
+                interviews.append((index, interview))
+        for index, interview in interviews:
+            target = interview.rescheduled_to
+            if target is not None and target not in interview_ids:
+                self.problem(
+                    [*steps, "interviews", index, "rescheduled_to"],
+                    f"rescheduled_to {target!r} names no interview of application {raw['id']!r}"
+                    f"{suggest(target, interview_ids)}; interviews: {', '.join(sorted(interview_ids - {interview.id})) or 'none'}",
                 )
-            )
-            where = f"applications[{raw['id']}].interviews[{item['id']}]"
-            for name in ("topics", "strengths"):
-                for position, _text in enumerate(item.get(name, ())):
-                    self.source(f"{where}.{name}[{position}]", [*here, name, position])
-            for position, person in enumerate(item.get("interviewers", [])):
-                if person.get("title"):
-                    self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
-        interviews.sort(key=lambda i: (i.starts_at, i.id))
+            elif target == interview.id:
+                self.problem([*steps, "interviews", index, "rescheduled_to"], f"interview {target!r} cannot be rescheduled to itself")
+        ordered = sorted((i for _, i in interviews), key=lambda i: (i.begins_at, i.id))
         recruiter = None
-        if "recruiter" in raw:
+        if isinstance(raw.get("recruiter"), Mapping):
             person = raw["recruiter"]
             recruiter = Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
             interviewer_ids.add(recruiter.id)
             if person.get("title"):
                 self.source(f"applications[{raw['id']}].recruiter.title", [*steps, "recruiter", "title"])
-        self.source(f"applications[{raw['id']}].position", [*steps, "position"])
-        for position, _text in enumerate(raw.get("strengths", ())):
+        if raw.get("position"):
+            self.source(f"applications[{raw['id']}].position", [*steps, "position"])
+        for position, _text in enumerate(_items(raw.get("strengths"))):
             self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
         reference_ids = {r.id for r in candidate.references}
-        contacts = self.contacts(raw.get("contacts", []), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
+        self.employer_tz = employer.tz  # the dates a reply gives are on the employer's clock
+        contacts = self.contacts(_items(raw.get("contacts")), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
+        self.employer_tz = None
         offer = None
         if "offer" in raw:
             received = self.instant(raw["offer"], [*steps, "offer"], "received_at", dates=False)
-            respond_by = self.instant(raw["offer"], [*steps, "offer"], "respond_by", dates=True)
+            respond_by = self.instant(raw["offer"], [*steps, "offer"], "respond_by", dates=True, tz=employer.tz)
             if received is not None and respond_by is not None and respond_by < received:
                 self.problem(
                     [*steps, "offer", "respond_by"],
@@ -325,20 +476,26 @@ class _Reader:
         return Application(
             id=raw["id"],
             company=raw["company"],
-            position=raw["position"],
+            position=raw.get("position"),
             status=raw["status"],
             priority=raw.get("priority", 3),
             preferred_medium=raw.get("preferred_medium", "email"),
             status_changed_at=self.instant(raw, steps, "status_changed_at", dates=False),
             applied_at=self.instant(raw, steps, "applied_at", dates=True),
-            decision_expected_by=self.instant(raw, steps, "decision_expected_by", dates=True),
-            follow_up_requested_on=self.instant(raw, steps, "follow_up_requested_on", dates=True),
+            decision_expected_by=self.instant(raw, steps, "decision_expected_by", dates=True, tz=employer.tz),
+            follow_up_requested_on=self.instant(raw, steps, "follow_up_requested_on", dates=True, tz=employer.tz),
             offer=offer,
-            interviews=tuple(interviews),
+            interviews=tuple(ordered),
             contacts=contacts,
+            employer=employer,
             strengths=tuple(raw.get("strengths", ())),
             recruiter=recruiter,
         )
+
+
+def _items(value: Any) -> list[Any]:
+    """The items of a list in the document; nothing when it is not a list."""
+    return value if isinstance(value, list) else []
 
 
 def state_from_document(document: Any, path: str = "<state>") -> State:
@@ -350,9 +507,14 @@ def state_from_document(document: Any, path: str = "<state>") -> State:
     if not isinstance(document, dict):
         raise InvalidInput.single(path, "a state document is a mapping with 'version' and 'candidate'", 1, 1)
     problems = schema_problems(document, STATE_SCHEMA, path)
+    reader = _Reader(document, path, tolerant=bool(problems))
+    try:
+        state = reader.read()
+    except InvalidInput as exc:
+        problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise InvalidInput(problems)
-    return _Reader(document, path).read()
+    return state
 
 
 def load_state(source: str | Path | Mapping[str, Any]) -> State:

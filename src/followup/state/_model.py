@@ -16,6 +16,10 @@ from .._time import Calendar
 __all__ = [
     "ACTIVE_STATUSES",
     "ENDED_STATUSES",
+    "CALLED_OFF",
+    "INTERVIEW_KINDS",
+    "INTERVIEW_LENGTHS",
+    "INTERVIEW_STATUSES",
     "LIVE_STATUSES",
     "MEDIA",
     "OUTCOMES",
@@ -39,6 +43,15 @@ OUTCOMES = ("rejected", "offer")
 #: statuses that end an application by themselves (``stale``: it went quiet)
 ENDED_STATUSES = frozenset({"rejected", "withdrawn", "accepted", "stale"})
 MEDIA = ("email", "postal", "fax", "phone")
+#: what an interview can be
+INTERVIEW_KINDS = ("phone_screen", "video", "onsite", "technical", "panel", "informal")
+#: the life of an interview; ``rescheduled`` names its replacement in ``rescheduled_to``
+INTERVIEW_STATUSES = ("scheduled", "happened", "cancelled", "no_show", "rescheduled")
+#: statuses of an interview that did not take place: no note, not the latest interview
+CALLED_OFF = frozenset({"cancelled", "no_show", "rescheduled"})
+#: how long an interview known only by its start is taken to last, by kind
+INTERVIEW_LENGTHS = {"phone_screen": dt.timedelta(minutes=30)}
+DEFAULT_INTERVIEW_LENGTH = dt.timedelta(hours=1)
 #: which detail of an interviewer each medium needs
 WRITTEN_MEDIA = ("email", "postal", "fax")
 MEDIUM_DETAIL = {"email": "email", "postal": "postal_address", "fax": "fax", "phone": "phone"}
@@ -87,16 +100,54 @@ class Interviewer:
 
 @dataclass(frozen=True, slots=True)
 class Interview:
-    """A conversation with the employer; ``ended_at`` is unset until it has happened."""
+    """A conversation with the employer, known by its start, its end, or both.
+
+    ``status`` is what the state says (``scheduled`` unless told otherwise); whether a
+    scheduled interview has happened depends on the instant it is looked at from:
+    see :attr:`ends_at`.
+    """
 
     id: str
-    starts_at: dt.datetime
+    starts_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     interviewers: tuple[Interviewer, ...] = ()
     #: subjects discussed, for the notes that follow
     topics: tuple[str, ...] = ()
     #: why the candidate fits, as shown in this interview: for the notes that follow
     strengths: tuple[str, ...] = ()
+    #: phone_screen, video, onsite, technical, panel, informal (or unset)
+    kind: str | None = None
+    status: str = "scheduled"
+    #: for a rescheduled interview: the id of the interview that replaces it
+    rescheduled_to: str | None = None
+
+    @property
+    def called_off(self) -> bool:
+        """Cancelled, a no-show, or rescheduled: it did not take place."""
+        return self.status in CALLED_OFF
+
+    @property
+    def end_estimated(self) -> bool:
+        """Whether :attr:`ends_at` is a guess from the start and a default length."""
+        return self.ended_at is None and self.starts_at is not None and not self.called_off
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        """When it ended or will end: ``ended_at``, else ``starts_at`` plus the default
+        length of its kind; ``None`` when it was called off."""
+        if self.called_off:
+            return None
+        if self.ended_at is not None:
+            return self.ended_at
+        assert self.starts_at is not None
+        return self.starts_at + INTERVIEW_LENGTHS.get(self.kind or "", DEFAULT_INTERVIEW_LENGTH)
+
+    @property
+    def begins_at(self) -> dt.datetime:
+        """When it started: ``starts_at``, else ``ended_at`` (one of them is always set)."""
+        moment = self.starts_at if self.starts_at is not None else self.ended_at
+        assert moment is not None
+        return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +208,7 @@ class Application:
 
     id: str
     company: str
-    position: str
+    position: str | None
     status: str
     priority: int = 3
     preferred_medium: str = "email"
@@ -173,6 +224,8 @@ class Application:
     strengths: tuple[str, ...] = ()
     #: the employer's contact for notes about the application as a whole
     recruiter: Interviewer | None = None
+    #: the employer's calendar (zone, holidays, business hours); ``None``: the candidate's
+    employer: Calendar | None = None
 
     #: the medium the employer asked for in its latest reply giving one (see :class:`Contact`)
     requested_medium: str | None = None

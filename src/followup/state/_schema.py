@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._model import MEDIA, OUTCOMES, STATUSES
+from ._model import INTERVIEW_KINDS, INTERVIEW_STATUSES, MEDIA, OUTCOMES, STATUSES
 
 __all__ = ["SCHEMA_BASE", "STATE_SCHEMA"]
 
@@ -14,6 +14,18 @@ _ID = {
     "type": "string",
     "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
     "description": "Identifier: letters, digits, '.', '_' or '-', starting with a letter or digit.",
+}
+_NAIVE = (
+    " A datetime without an offset is read on the candidate's clock; a wall time that "
+    "does not exist there or happens twice (when clocks change) is an error."
+)
+_EMPLOYER_DAY = {
+    "type": "string",
+    "minLength": 1,
+    "description": (
+        "A date the employer gave (2026-12-04, read as the start of that day in the employer's zone) "
+        "or a datetime; without an offset it is read on the employer's clock."
+    ),
 }
 _INSTANT = {
     "type": "string",
@@ -27,7 +39,7 @@ _INSTANT = {
 _DAY_OR_INSTANT = {
     "type": "string",
     "minLength": 1,
-    "description": "A date (2026-03-06, read as the start of that day in the candidate's zone) or a datetime with an offset.",
+    "description": "A date (2026-03-06, read as the start of that day in the candidate's zone) or a datetime." + _NAIVE,
 }
 _TEXT = {"type": "string", "minLength": 1}
 _CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "A local time as HH:MM (24-hour)."}
@@ -48,6 +60,48 @@ def _object(properties: dict[str, Any], required: list[str], description: str) -
 def _described(base: dict[str, Any], description: str) -> dict[str, Any]:
     return {**base, "description": description}
 
+
+def _holidays(whose: str) -> dict[str, Any]:
+    return _object(
+        {
+            "country": _described(
+                {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "ISO 3166-1 alpha-2 country code whose public holidays are not business days.",
+            ),
+            "subdivision": _described(_TEXT, "State, province or region code, e.g. CA or BY."),
+        },
+        ["country"],
+        f"Public holidays of {whose} skipped when counting business days (weekends always are).",
+    )
+
+
+def _employer_calendar(description: str) -> dict[str, Any]:
+    return _object(
+        {
+            "timezone": _described(_TEXT, "The employer's IANA time zone, e.g. America/New_York (default: the candidate's)."),
+            "holidays": _holidays("the employer (default: the candidate's)"),
+            "business_hours": _object(
+                {
+                    "start": _described(_CLOCK, "When the employer's working day starts, on their clock (default: the candidate's workday start)."),
+                    "end": _described(_CLOCK, "When it ends (default: the candidate's workday end)."),
+                },
+                [],
+                "The employer's business hours: calls fall inside them.",
+            ),
+        },
+        [],
+        description,
+    )
+
+
+_COMPANY = _object(
+    {
+        "name": _described(_TEXT, "The company's name, exactly as the applications' 'company' gives it."),
+        **_employer_calendar("")["properties"],
+    },
+    ["name"],
+    "One employer, declared once for all its applications: its time zone, holidays and business hours.",
+)
 
 _REFERENCE = _object(
     {
@@ -77,8 +131,27 @@ _INTERVIEWER = _object(
 _INTERVIEW = _object(
     {
         "id": _described(_ID, "Identifier of the interview, unique within its application."),
-        "starts_at": _described(_INSTANT, "When the interview starts or started."),
-        "ended_at": _described(_INSTANT, "When it ended; leave out until it has happened."),
+        "starts_at": _described(
+            _INSTANT,
+            "When the interview starts or started. Once it has passed without an ended_at, the "
+            "interview is taken to have happened (30 minutes for a phone screen, an hour otherwise) "
+            "and a reminder asks for its details.",
+        ),
+        "ended_at": _described(_INSTANT, "When it ended; enough on its own (the interview happened)."),
+        "kind": {
+            "enum": list(INTERVIEW_KINDS),
+            "description": "What kind of interview it is; rules can read it (interview.kind).",
+        },
+        "status": {
+            "enum": list(INTERVIEW_STATUSES),
+            "default": "scheduled",
+            "description": (
+                "scheduled (the default: it happens at its time), happened, cancelled, no_show, or "
+                "rescheduled (name the replacement in rescheduled_to). Cancelled, no-show and "
+                "rescheduled interviews get no thank-you note and are not the latest interview."
+            ),
+        },
+        "rescheduled_to": _described(_ID, "For status rescheduled: the id of the interview that replaces it (same application)."),
         "topics": {
             "type": "array",
             "items": _TEXT,
@@ -95,8 +168,8 @@ _INTERVIEW = _object(
             "description": "Everyone who interviewed the candidate in this interview.",
         },
     },
-    ["id", "starts_at"],
-    "One interview of an application.",
+    ["id"],
+    "One interview of an application: give starts_at, ended_at or both.",
 )
 
 _CONTACT = _object(
@@ -142,8 +215,12 @@ _CONTACT = _object(
 _APPLICATION = _object(
     {
         "id": _described(_ID, "Identifier of the application, unique in the state."),
-        "company": _described(_TEXT, "The employer's name."),
-        "position": _described(_TEXT, "The position applied for."),
+        "company": _described(_TEXT, "The employer's name; a 'companies' entry of that name gives its calendar."),
+        "position": _described(_TEXT, "The position applied for (optional)."),
+        "employer": _employer_calendar(
+            "The employer's calendar for this application, when it differs from its 'companies' entry "
+            "(each field falls back to the company's, then the candidate's)."
+        ),
         "status": {
             "enum": list(STATUSES),
             "description": "Where the application stands; 'stale' means it went quiet (no answer after patient chasing).",
@@ -163,15 +240,15 @@ _APPLICATION = _object(
             "description": "How the employer prefers to be reached. Written notes go by email when this is 'phone'.",
         },
         "decision_expected_by": _described(
-            _DAY_OR_INSTANT, "When the employer said they would decide (ask at the end of each interview)."
+            _EMPLOYER_DAY, "When the employer said they would decide (ask at the end of each interview); on the employer's clock."
         ),
         "follow_up_requested_on": _described(
-            _DAY_OR_INSTANT, "The day the employer asked the candidate to check back."
+            _EMPLOYER_DAY, "The day the employer asked the candidate to check back; on the employer's clock."
         ),
         "offer": _object(
             {
                 "received_at": _described(_INSTANT, "When the offer arrived."),
-                "respond_by": _described(_DAY_OR_INSTANT, "When the employer wants an answer."),
+                "respond_by": _described(_EMPLOYER_DAY, "When the employer wants an answer; on the employer's clock."),
             },
             ["received_at"],
             "An offer made by this employer.",
@@ -189,7 +266,7 @@ _APPLICATION = _object(
         "interviews": {"type": "array", "items": _INTERVIEW, "description": "The interviews, in any order."},
         "contacts": {"type": "array", "items": _CONTACT, "description": "The contact log, in any order."},
     },
-    ["id", "company", "position", "status"],
+    ["id", "company", "status"],
     "One position at one employer.",
 )
 
@@ -199,23 +276,13 @@ STATE_SCHEMA: dict[str, Any] = {
     "title": "followup state",
     **_object(
         {
-            "version": {"const": 1, "description": "Version of the state format; always 1."},
+            "version": {"const": 1, "default": 1, "description": "Version of the state format: 1 (the default)."},
             "candidate": _object(
                 {
                     "name": _described(_TEXT, "The candidate's name, as it is signed on notes."),
                     "email": _described(_TEXT, "The candidate's email address (the sender of emails)."),
                     "timezone": _described(_TEXT, "IANA time zone that deadlines are counted in, e.g. Europe/Berlin."),
-                    "holidays": _object(
-                        {
-                            "country": _described(
-                                {"type": "string", "pattern": "^[A-Z]{2}$"},
-                                "ISO 3166-1 alpha-2 country code whose public holidays are not business days.",
-                            ),
-                            "subdivision": _described(_TEXT, "State, province or region code, e.g. CA or BY."),
-                        },
-                        ["country"],
-                        "Public holidays skipped when counting business days (weekends always are).",
-                    ),
+                    "holidays": _holidays("the candidate"),
                     "workday": _object(
                         {
                             "start": _described(_CLOCK, "Local time meant by start_of_day (default 09:00)."),
@@ -233,6 +300,11 @@ STATE_SCHEMA: dict[str, Any] = {
                 ["name", "timezone"],
                 "The person following up.",
             ),
+            "companies": {
+                "type": "array",
+                "items": _COMPANY,
+                "description": "The employers' calendars, one entry per company (optional; each defaults to the candidate's).",
+            },
             "applications": {
                 "type": "array",
                 "items": _APPLICATION,
@@ -244,7 +316,7 @@ STATE_SCHEMA: dict[str, Any] = {
                 "description": "The candidate's own log: entries tied to no application (keep_searching, dismissals of candidate-wide actions).",
             },
         },
-        ["version", "candidate"],
+        ["candidate"],
         "Everything followup needs to know about one job search.",
     ),
 }

@@ -66,14 +66,27 @@ def _message(error: ValidationError) -> tuple[str, bool]:
     return f"{where}: {error.message}", False
 
 
+def _messages(top: ValidationError) -> Iterator[tuple[ValidationError, str, bool]]:
+    """Each error under ``top`` with its message; a missing field each on its own."""
+    for error in _leaves(top):
+        if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.schema, dict):
+            where = _where(error.absolute_path)
+            missing = [k for k in error.schema.get("required", []) if k not in error.instance]
+            for name in missing:
+                yield error, f"{where} is missing the required field {name!r}", False
+            if missing:
+                continue
+        message, on_key = _message(error)
+        yield error, message, on_key
+
+
 def schema_problems(document: Any, schema: dict[str, Any], path: str) -> list[Problem]:
     """Every schema violation of ``document``, located in the file it came from."""
     validator = Draft202012Validator(schema)
     problems: list[Problem] = []
     seen: set[tuple[int, int, str]] = set()
     for top in validator.iter_errors(document):
-        for error in _leaves(top):
-            message, on_key = _message(error)
+        for error, message, on_key in _messages(top):
             steps = list(error.absolute_path)
             if on_key and isinstance(error.instance, dict) and isinstance(error.schema, dict):
                 known = error.schema.get("properties", {})

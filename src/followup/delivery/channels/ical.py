@@ -11,6 +11,7 @@ Each action becomes one ``VEVENT``:
 * it occupies the half hour before the action is due (never starting before the
   window opens), in the candidate's time zone, with the zone's ``VTIMEZONE``; an
   action already past due gets the next quarter hour after the stamp instead;
+  when the employer's zone differs, the description gives the slot on their clock;
 * a ``VALARM`` fires ``alarm_minutes`` before it, and a second one when the
   window opens if that is earlier;
 * ``SUMMARY`` and ``DESCRIPTION`` are the rendered task text and the reason.
@@ -72,6 +73,12 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     event.add("dtend", end)
     event.add("summary", message.subject)
     description = message.body.rstrip()
+    if action.employer_timezone:
+        theirs = ZoneInfo(action.employer_timezone)
+        description += (
+            f"\n\nOn the employer's clock ({action.employer_timezone}): "
+            f"{start.astimezone(theirs):%a %d %b %H:%M}-{end.astimezone(theirs):%H:%M %Z}"
+        )
     if action.reason:
         description += f"\n\nWhy now: {action.reason}"
     description += f"\n\nfollowup action: {action.key}"

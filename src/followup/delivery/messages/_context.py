@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -78,6 +79,11 @@ def build_context(
         interview = interview or _latest_interview(application)
         if interview is not None:
             interviewer = _lead_contact(interview, medium)
+    if interview is not None and interviewer is not None and application is not None:
+        interview = _covering(application, interview, interviewer.id, state)
+    if application is not None and application.position is None:
+        # a position the state leaves out reads as "the open position"
+        application = dataclasses.replace(application, position="open")
     interviewers = interview.interviewers if interview is not None else ()
     if interviewer is not None and interviewer not in interviewers and application is not None:
         interviewers = tuple(p for i in application.interviews for p in i.interviewers if p.id == interviewer.id)[:1] or interviewers
@@ -166,7 +172,8 @@ def state_texts(state: State) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for application in state.applications:
         where = f"applications[{application.id}]"
-        found.append((f"{where}.position", application.position))
+        if application.position:
+            found.append((f"{where}.position", application.position))
         found.extend((f"{where}.strengths[{i}]", text) for i, text in enumerate(application.strengths))
         if application.recruiter is not None and application.recruiter.title:
             found.append((f"{where}.recruiter.title", application.recruiter.title))
@@ -210,12 +217,35 @@ def _find_interviewer(application: Application, interview: Interview | None, per
     return application.interviewer(person_id)
 
 
+def _covering(application: Application, interview: Interview, person: str, state: State) -> Interview:
+    """The interview as one note to ``person`` sees it: when they were met in
+    earlier interviews of the same day too, its topics include theirs."""
+    end = interview.ends_at
+    if end is None:
+        return interview
+    tz = state.candidate.calendar.tz
+    day = end.astimezone(tz).date()
+    earlier = [
+        other
+        for other in application.interviews
+        if other is not interview
+        and (other_end := other.ends_at) is not None
+        and other_end < end
+        and other_end.astimezone(tz).date() == day
+        and any(p.id == person for p in other.interviewers)
+    ]
+    if not earlier:
+        return interview
+    topics = [t for other in earlier for t in other.topics] + list(interview.topics)
+    return dataclasses.replace(interview, topics=tuple(dict.fromkeys(topics)))
+
+
 def _latest_interview(application: Application) -> Interview | None:
-    finished = [i for i in application.interviews if i.ended_at is not None]
-    pool = finished or list(application.interviews)
+    finished = [i for i in application.interviews if i.ends_at is not None]
+    pool = finished or [i for i in application.interviews if not i.called_off] or list(application.interviews)
     if not pool:
         return None
-    return max(pool, key=lambda i: (i.ended_at or i.starts_at, i.id))
+    return max(pool, key=lambda i: (i.ends_at or i.begins_at, i.id))
 
 
 def _lead_contact(interview: Interview, medium: str) -> Interviewer | None:
