@@ -15,8 +15,8 @@ from .._time import Calendar
 
 __all__ = [
     "ACTIVE_STATUSES",
-    "ENDED_STATUSES",
     "CALLED_OFF",
+    "ENDED_STATUSES",
     "INTERVIEW_KINDS",
     "INTERVIEW_LENGTHS",
     "INTERVIEW_STATUSES",
@@ -257,7 +257,7 @@ class Application:
             return self
         if self.offer is not None and self.offer.received_at <= now:
             before = "offer"
-        elif any(i.ended_at is not None and i.ended_at <= now for i in self.interviews):
+        elif any(i.ends_at is not None and i.ends_at <= now for i in self.interviews):
             before = "interviewing"
         else:
             before = "applied"

@@ -292,8 +292,8 @@ def _thanks_owed(application: Application | None, person: Interviewer | None, ac
     note is not in the log (the note then carries those thanks), else ``None``."""
     if application is None or person is None or action.kind not in ("bridge_note", "withdrawal_note"):
         return None
-    sat_in = [i for i in application.interviews if i.ended_at is not None and any(p.id == person.id for p in i.interviewers)]
-    for interview in sorted(sat_in, key=lambda i: (i.ended_at, i.id), reverse=True):
+    sat_in = [i for i in application.interviews if i.ends_at is not None and any(p.id == person.id for p in i.interviewers)]
+    for interview in sorted(sat_in, key=lambda i: (i.ends_at, i.id), reverse=True):
         thanked = any(
             c.kind == "thank_you_note" and c.to == person.id and c.interview in (None, interview.id)
             for c in application.contacts
