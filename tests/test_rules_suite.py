@@ -30,15 +30,17 @@ def test_every_default_rule_and_cap_is_named_by_an_expectation() -> None:
     assert set(rulebook.caps) - named["cap"] == set()
 
 
-def test_an_overlay_and_stop_on_reply_are_among_them() -> None:
+def test_an_overlay_and_the_replies_are_among_them() -> None:
     overlay = load_test_file(TESTS / "overlay.yaml")
     sources = {source for test in overlay for source in test.engine.rulebook.sources}
     assert any(source.endswith("thank-you-one-business-day.yaml") for source in sources)
-    replies = load_test_file(TESTS / "stop-on-reply.yaml")
-    reasons = [
-        str(e.fields.get("reason", ""))
-        for test in replies
-        for check in test.checks
-        for e in check.expect
-    ]
-    assert any("settled by the employer's" in reason for reason in reasons)
+    replies = load_test_file(TESTS / "replies.yaml")
+    names = [test.name for test in replies]
+    assert any("courtesy reply does not settle" in name for name in names)
+
+
+def test_every_reply_field_is_used_by_a_rule_test() -> None:
+    from followup.state._loading import REPLY_FIELDS
+
+    text = "".join(path.read_text(encoding="utf-8") for path in TESTS.glob("*.yaml"))
+    assert [name for name in REPLY_FIELDS if f"{name}:" not in text] == []

@@ -49,18 +49,20 @@ def test_the_whole_course_of_one_application(course: Timeline) -> None:
         ("2027-01-21T09:00:00+01:00", "opens"),
         ("2027-01-21T09:00:00+01:00", "done (assumed)"),
     ]
-    # patient follow-ups seven business days apart, then patience stops the third
+    # patient follow-ups seven business days apart, until three unanswered chases spend patience
     assert events(course, "patient-follow-up", "done (assumed)") == [
         ("2027-02-01T09:00:00+01:00", "done (assumed)"),
         ("2027-02-10T09:00:00+01:00", "done (assumed)"),
     ]
-    held = [e for e in course.events if e.status == "suppressed"]
-    assert [(e.rule, e.cap, e.at.isoformat(), e.frees_at) for e in held] == [
-        ("patient-follow-up", "patience", "2027-02-19T09:00:00+01:00", None)
+    assert not [e for e in course.events if e.status == "suppressed"]  # no held-back rows for ever
+    # three weeks of silence after the last chase: one note closes the loop
+    assert events(course, "close-the-loop") == [
+        ("2027-02-10T09:00:00+01:00", "scheduled"),
+        ("2027-03-03T09:00:00+01:00", "opens"),
+        ("2027-03-03T09:00:00+01:00", "done (assumed)"),
     ]
-    assert "3 of 3 unanswered" in held[0].reason
-    # nothing more happens to the application after patience ran out
-    assert max(e.at for e in course.events if e.application == APP) == held[0].at
+    # nothing more happens to the application after the loop is closed
+    assert max(e.at for e in course.events if e.application == APP) == at("2027-03-03T09:00:00+01:00")
     # the contacts the simulation logged are in the final state, with the actions' keys
     logged = [c for c in course.state.application(APP).contacts if c.action]  # type: ignore[union-attr]
     assert [c.kind for c in logged].count("follow_up") == 2
@@ -100,9 +102,10 @@ def test_a_reply_already_in_the_state_plays_out_when_its_time_comes() -> None:
     reply = Contact(at=at("2027-02-22T11:00:00+01:00"), kind="reply", direction="in")
     state = dataclasses.replace(state, applications=(dataclasses.replace(application, contacts=(reply,)),))
     timeline = simulate(ENGINE, state, START, UNTIL, assume_done=True)
-    follow_ups = [(e.at.isoformat(), e.label, e.reason) for e in timeline.events if e.rule == "patient-follow-up"]
-    assert follow_ups[-1][:2] == ("2027-02-22T11:00:00+01:00", "done")
-    assert "settled by the employer's reply" in follow_ups[-1][2]
+    # the reply (a mere acknowledgement) answers the chases: the loop is no longer to be
+    # closed, and the patient pace starts again from the reply
+    assert ("2027-02-22T11:00:00+01:00", "dropped") in events(timeline, "close-the-loop")
+    assert ("2027-03-03T09:00:00+01:00", "done (assumed)") in events(timeline, "patient-follow-up")
 
 
 def test_bad_periods_and_the_step_bound() -> None:
@@ -142,7 +145,7 @@ def test_the_html_timeline_is_one_self_contained_page(course: Timeline) -> None:
     text = " ".join(page.text)
     assert "Northwind Analytics — Senior Data Engineer" in text
     assert "Alex Morgan (no application)" in text
-    assert "held back by patience" in text
+    assert "close-the-loop" in text
     assert "thank-you-note → Priya Raman" in text
 
 
@@ -159,14 +162,14 @@ def test_the_command_in_each_format(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0, err
     document = json.loads(out)
     assert (document["from"], document["until"], document["assume_done"]) == ("2027-01-11T00:00:00+01:00", "2027-03-15T00:00:00+01:00", True)
-    assert any(e["event"] == "held back by patience" and e["cap"] == "patience" for e in document["events"])
+    assert any(e["event"] == "done (assumed)" and e["rule"] == "close-the-loop" for e in document["events"])
     code, out, err = run(capsys, *base, "--format", "html", "-o", str(tmp_path / "timeline.html"))
     assert code == 0, err
     assert (tmp_path / "timeline.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     code, out, err = run(capsys, *base, "-o", str(tmp_path / "timeline.txt"))
     assert code == 0, err
     table = (tmp_path / "timeline.txt").read_text(encoding="utf-8")
-    assert "held back by patience" in table and "evaluations" in table
+    assert "close the loop" in table and "evaluations" in table
 
 
 def test_command_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -186,7 +189,7 @@ def test_the_python_example_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {}
     exec(compile(code, "docs/simulate.md", "exec"), namespace)
-    assert capsys.readouterr().out.strip() == "2027-02-19 09:00:00+01:00 patience"
+    assert capsys.readouterr().out.strip() == "2027-03-03 09:00:00+01:00 email"
     assert str(namespace["page"]).startswith("<!DOCTYPE html>")
 
 
@@ -258,3 +261,33 @@ def test_contacts_the_simulation_logs_never_break_the_ceiling_or_patience() -> N
             if contact.kind in patience.kinds:
                 assert len(unanswered) <= patience.max, (application.id, contact)
     assert logged >= 8  # status calls, follow-ups, leverage and requested follow-ups did go out
+
+
+FULL = ROOT / "examples" / "full-search.yaml"
+
+
+def test_the_shipped_full_search_goes_from_thank_you_notes_to_a_closed_loop() -> None:
+    timeline = simulate(ENGINE, load_state(FULL), START, at("2027-04-30T00:00:00+02:00"), assume_done=True)
+
+    def done(application: str, rule: str) -> list[tuple[str, str | None]]:
+        return [(e.at.isoformat(), e.channel) for e in timeline.events if e.application == application and e.rule == rule and e.assumed]
+
+    assert {e.application for e in timeline.events if e.rule == "thank-you-note" and e.assumed} == {
+        "northwind-data", "harbor-logistics", "bluepeak-platform",
+    }
+    # the decision date holds the status call until the next business day after it
+    assert done("northwind-data", "status-call") == [("2027-02-01T09:00:00+01:00", "phone")]
+    # "call me on the 15th": a requested follow-up that day, by phone, and the next ones by phone too
+    assert done("northwind-data", "requested-follow-up") == [("2027-02-15T09:00:00+01:00", "phone")]
+    assert {channel for _, channel in done("northwind-data", "patient-follow-up")} == {"phone"}
+    # letters only, never an answer: patience spent, then the loop closed three weeks after the last chase
+    assert done("harbor-logistics", "patient-follow-up") == [("2027-02-03T09:00:00+01:00", "postal"), ("2027-02-12T09:00:00+01:00", "postal")]
+    assert done("harbor-logistics", "close-the-loop") == [("2027-03-05T09:00:00+01:00", "postal")]
+    # a courtesy reply settles nothing: the call comes a week after the interview, 09:00 in New York
+    assert [(at(moment), channel) for moment, channel in done("bluepeak-platform", "status-call")] == [
+        (at("2027-01-27T09:00:00-05:00"), "phone")
+    ]
+    assert not [e for e in timeline.events if e.status == "suppressed"]
+    # with the loop closed, fewer than three live applications: keep searching
+    first_nudge = min(e.at for e in timeline.events if e.rule == "keep-searching")
+    assert first_nudge == at("2027-03-05T09:00:00+01:00")

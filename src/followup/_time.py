@@ -39,6 +39,7 @@ __all__ = [
 
 UTC = dt.UTC
 _ONE_DAY = dt.timedelta(days=1)
+_ONE_MINUTE = dt.timedelta(minutes=1)
 
 
 @lru_cache(maxsize=512)
@@ -309,8 +310,11 @@ def _periods(day: dt.date, hours: Calendar, also: Calendar | None) -> list[tuple
         local = also.local(cursor)
         midnight = also.start_of_date(local.date() + _ONE_DAY)
         stop = min(end, midnight)
-        if also.is_business_day(local.date()):
-            periods.append((cursor, stop))
+        # a stretch cut by ``also``'s midnight ends a minute before it, so that its
+        # end is still on that business day on ``also``'s clock
+        last = stop if stop < midnight else midnight - _ONE_MINUTE
+        if also.is_business_day(local.date()) and last >= cursor:
+            periods.append((cursor, last))
         cursor = stop
     return periods
 

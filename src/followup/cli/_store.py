@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .._errors import InvalidInput
+from ..state import INTERVIEW_KINDS, INTERVIEW_STATUSES
 
 __all__ = ["register"]
 
@@ -257,8 +258,11 @@ def register(group: click.Group) -> None:
     @click.argument("application")
     @click.argument("interview_id")
     @store_option
-    @click.option("--starts-at", required=True, metavar="ISO8601", help="When it starts (an offset is required).")
-    @click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has.")
+    @click.option("--starts-at", metavar="ISO8601", help="When it starts (without an offset: on the candidate's clock).")
+    @click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has; enough on its own.")
+    @click.option("--kind", type=click.Choice(INTERVIEW_KINDS), help="What kind of interview it is.")
+    @click.option("--status", type=click.Choice(INTERVIEW_STATUSES), default="scheduled", show_default=True, help="Where it stands.")
+    @click.option("--rescheduled-to", metavar="ID", help="With --status rescheduled: the id of the interview replacing it.")
     @click.option(
         "--interviewer",
         "interviewers",
@@ -271,8 +275,11 @@ def register(group: click.Group) -> None:
         application: str,
         interview_id: str,
         store_url: str | None,
-        starts_at: str,
+        starts_at: str | None,
         ended_at: str | None,
+        kind: str | None,
+        status: str,
+        rescheduled_to: str | None,
         interviewers: tuple[str, ...],
         topics: tuple[str, ...],
     ) -> None:
@@ -298,12 +305,28 @@ def register(group: click.Group) -> None:
         store = _open(store_url)
         try:
             tz = _zone(store)
-            start = _instant(starts_at, tz, "--starts-at")
+            if starts_at is None and ended_at is None:
+                raise InvalidInput.single("--starts-at", "an interview needs --starts-at, --ended-at or both")
+            if rescheduled_to is not None and status != "rescheduled":
+                raise InvalidInput.single("--rescheduled-to", f"only for --status rescheduled; the status is {status!r}")
+            start = _instant(starts_at, tz, "--starts-at") if starts_at else None
             end = _instant(ended_at, tz, "--ended-at") if ended_at else None
-            if end is not None and end < start:
+            if end is not None and start is not None and end < start:
                 raise InvalidInput.single("--ended-at", f"{ended_at!r} is before --starts-at {starts_at!r}")
+            if end is not None and status in ("cancelled", "no_show", "rescheduled"):
+                raise InvalidInput.single("--ended-at", f"an interview that is {status} has no end")
             store.add_interview(
-                application, Interview(id=interview_id, starts_at=start, ended_at=end, interviewers=tuple(people), topics=topics)
+                application,
+                Interview(
+                    id=interview_id,
+                    starts_at=start,
+                    ended_at=end,
+                    interviewers=tuple(people),
+                    topics=topics,
+                    kind=kind,
+                    status="happened" if end is not None and status == "scheduled" else status,
+                    rescheduled_to=rescheduled_to,
+                ),
             )
         finally:
             store.close()

@@ -16,7 +16,10 @@ from __future__ import annotations
 from ._loading import load_state, parse_instant, state_from_document
 from ._model import (
     ACTIVE_STATUSES,
+    CALLED_OFF,
     ENDED_STATUSES,
+    INTERVIEW_KINDS,
+    INTERVIEW_STATUSES,
     LIVE_STATUSES,
     MEDIA,
     OUTCOMES,
@@ -36,7 +39,10 @@ from ._validation import schema_problems, suggest
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CALLED_OFF",
     "ENDED_STATUSES",
+    "INTERVIEW_KINDS",
+    "INTERVIEW_STATUSES",
     "LIVE_STATUSES",
     "MEDIA",
     "OUTCOMES",

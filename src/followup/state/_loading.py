@@ -370,7 +370,7 @@ class _Reader:
             calendar = self.calendar(raw["employer"], [*steps, "employer"], calendar, "business_hours", f"the employer of application {raw['id']!r}")
         return calendar
 
-    def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview:
+    def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview | None:
         people = []
         seen_here: set[str] = set()
         for position, person in enumerate(_items(item.get("interviewers"))):
@@ -381,7 +381,7 @@ class _Reader:
             people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
         starts_at = self.instant(item, here, "starts_at", dates=False)
         ended_at = self.instant(item, here, "ended_at", dates=False)
-        status = item.get("status", "scheduled")
+        status = item.get("status", "happened" if "ended_at" in item else "scheduled")
         if "starts_at" not in item and "ended_at" not in item:
             self.problem(here, f"interview {item['id']!r} needs starts_at, ended_at or both; it has neither")
         if starts_at and ended_at and ended_at < starts_at:
@@ -395,6 +395,8 @@ class _Reader:
             self.problem([*here, "status"], f"interview {item['id']!r} has an ended_at but status 'scheduled'; use 'happened'")
         if "rescheduled_to" in item and status != "rescheduled":
             self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {item['id']!r} is {status!r}")
+        if starts_at is None and ended_at is None:
+            return None  # its problem is reported
         where = f"applications[{application_id}].interviews[{item['id']}]"
         for name in ("topics", "strengths"):
             for position, _text in enumerate(_items(item.get(name))):
@@ -487,7 +489,7 @@ class _Reader:
             offer=offer,
             interviews=tuple(ordered),
             contacts=contacts,
-            employer=employer,
+            employer=None if employer is candidate.calendar else employer,
             strengths=tuple(raw.get("strengths", ())),
             recruiter=recruiter,
         )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from .._errors import FollowupError, InvalidInput
-from .._time import UTC
+from .._time import UTC, HolidaySet, zone_name
 from ..engine import Action
 from ..state import Application, Candidate, Contact, Interview, Interviewer, State
 
@@ -366,6 +366,31 @@ def interview_to_document(interview: Interview) -> dict[str, Any]:
             "interviewers": [_interviewer_to_document(p) for p in interview.interviewers],
             "topics": list(interview.topics),
             "strengths": list(interview.strengths),
+            "kind": interview.kind,
+            "status": interview.status if interview.status != "scheduled" else None,
+            "rescheduled_to": interview.rescheduled_to,
+        }
+    )
+
+
+def employer_to_document(application: Application) -> dict[str, Any] | None:
+    """The employer's calendar as an application's ``employer`` mapping (whole, so
+    that it reads back the same without the state's ``companies``); ``None`` when
+    the application has none of its own."""
+    calendar = application.employer
+    if calendar is None:
+        return None
+    holidays = calendar.holidays
+    return _clean(
+        {
+            "timezone": zone_name(calendar.tz),
+            "holidays": _clean({"country": holidays.country, "subdivision": holidays.subdivision})
+            if isinstance(holidays, HolidaySet)
+            else None,
+            "business_hours": {
+                "start": calendar.workday_start.strftime("%H:%M"),
+                "end": calendar.workday_end.strftime("%H:%M"),
+            },
         }
     )
 
@@ -390,6 +415,7 @@ def application_head(application: Application) -> dict[str, Any]:
             "offer": offer,
             "strengths": list(application.strengths),
             "recruiter": _interviewer_to_document(application.recruiter) if application.recruiter is not None else None,
+            "employer": employer_to_document(application),
         }
     )
 
@@ -497,6 +523,7 @@ def action_from_dict(data: Mapping[str, Any]) -> Action:
         frees_at=instant("frees_at"),
         done_at=instant("done_at"),
         message=data.get("message"),
+        employer_timezone=data.get("employer_timezone"),
     )
 
 

@@ -540,7 +540,7 @@ class SQLStore:
             _, interviews = self._require_application(application)
             kept = [i for i in interviews["interviews"] if i["id"] != interview.id]
             kept.append(interview_to_document(interview))
-            kept.sort(key=lambda i: (i["starts_at"], i["id"]))
+            kept.sort(key=lambda i: (i.get("starts_at") or i.get("ended_at") or "", i["id"]))
             self._run(
                 "UPDATE followup_applications SET interviews = ? WHERE id = ?",
                 (canonical({"interviews": kept}), application),
