@@ -63,10 +63,11 @@ def test_the_calendar_command_writes_one_event_per_task_in_the_candidates_zone(
     assert alarms and alarms[0].decoded("trigger") == dt.timedelta(minutes=-15)
     action = agenda.get("ask-decision-timeline:delta-robotics:first-round")
     assert str(interview["uid"]) == f"{render_message(build_context(state, action, {})).idempotency_key}@followup"
-    # an overdue call is put at the next quarter hour after now, not in the past
+    # an overdue call is put at the next moment it can be made, not in the past: Bluepeak
+    # is in New York, whose working day starts at 15:00 in Berlin
     overdue = by_summary["Call Bluepeak Software about the Platform Engineer position"]
-    assert overdue.decoded("dtstart") == dt.datetime(2026, 11, 30, 9, 30, tzinfo=BERLIN)
-    assert "tel:+493055508800" in str(overdue["location"])
+    assert overdue.decoded("dtstart") == dt.datetime(2026, 11, 30, 15, 0, tzinfo=BERLIN)
+    assert "tel:+12125550188" in str(overdue["location"])
     # exporting again gives the same UIDs (a calendar program updates instead of duplicating)
     again = tmp_path / "again.ics"
     assert run("calendar", str(EXAMPLE), "--now", "2026-11-30T10:00:00+01:00", "-o", str(again)) == 0

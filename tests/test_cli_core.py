@@ -100,7 +100,7 @@ def test_explain_shows_window_conditions_log_and_caps() -> None:
     out = result.stdout
     assert "rule status-call" in out
     assert "application.status eq 'interviewing'" in out
-    assert "opens: Thu 19 Nov 2026 09:00 CET" in out
+    assert "opens: Thu 19 Nov 2026 15:00 CET (Thu 19 Nov 09:00 EST for the employer)" in out
     assert "caps: patience" in out
     assert "status: overdue" in out
 

@@ -8,9 +8,11 @@ are on Thu 12 Nov; Christmas Day and Boxing Day are holidays.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -367,3 +369,60 @@ def test_the_agenda_shows_keys_as_written_not_as_emoji(capsys: pytest.CaptureFix
     code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00")
     assert code == 0, err
     assert "status-call:soon:" in out
+
+
+def test_a_message_sees_the_application_as_the_replies_left_it() -> None:
+    from followup.delivery.messages import build_context, render_message
+
+    person = {"id": "pia", "name": "Pia Holm", "title": "Head of Data", "email": "pia@acme.example"}
+    doc = one(
+        reply("2026-11-20T09:00:00+01:00", follow_up_requested_on="2026-12-01", medium="fax"),
+        interviews=[{**PANEL, "interviewers": [{**person, "fax": "+49 30 5550 9999"}]}],
+    )
+    state = load_state(doc)
+    now = at("2026-12-01T10:00:00+01:00")
+    (request,) = [a for a in Engine(load_rulebook()).evaluate(state, now) if a.rule == "requested-follow-up"]
+    context = build_context(state, request, {}, now=now)
+    assert context["application"].follow_up_requested_on == at("2026-12-01T00:00:00+01:00")
+    assert context["medium"] == "fax" and render_message(context).medium == "fax"
+
+
+def test_an_outcome_logged_in_a_store_is_the_applications_status_there(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(
+        capsys, "log", "contact", "bluepeak-platform", "reply", "--store", store_url,
+        "--at", "2026-12-02T10:00:00+01:00", "--outcome", "offer", "--respond-by", "2026-12-09",
+    )
+    assert code == 0, err
+    (bluepeak,) = [a for a in _export(capsys, store_url)["applications"] if a["id"] == "bluepeak-platform"]
+    assert bluepeak["status"] == "offer" and bluepeak["status_changed_at"].startswith("2026-12-02T10:00")
+    assert bluepeak["offer"]["received_at"].startswith("2026-12-02T10:00") and bluepeak["offer"]["respond_by"].startswith("2026-12-09")
+    from followup.stores import open_store
+
+    store = open_store(store_url)
+    try:
+        assert "bluepeak-platform" in {o.application for o in _offers(store)}
+    finally:
+        store.close()
+
+
+def _offers(store: Any) -> list[Any]:
+    from followup.rules import StateView
+
+    state = store.load_state([], heads="offers", as_of=at("2026-12-03T10:00:00+01:00"))
+    return StateView(state, at("2026-12-03T10:00:00+01:00")).offers
+
+
+def test_a_phone_follow_up_is_a_call_in_the_employers_working_time(evaluate: Any) -> None:
+    doc = one(
+        {"at": "2026-11-19T16:00:00+01:00", "kind": "status_call"},
+        reply("2026-11-19T17:30:00+01:00", medium="phone"),
+        company="Bluepeak Software",
+    )
+    doc["companies"] = [{"name": "Bluepeak Software", "timezone": "America/New_York", "holidays": {"country": "US", "subdivision": "NY"}}]
+    (call,) = by_rule(evaluate(doc, "2026-11-30T10:00:00+01:00"), "patient-follow-up")
+    assert call.channel == "phone"
+    new_york = ZoneInfo("America/New_York")
+    for moment in (call.opens_at, call.due_at):
+        local = moment.astimezone(new_york)
+        assert local.weekday() < 5 and dt.time(9) <= local.time() <= dt.time(17), local
+        assert local.date() != dt.date(2026, 11, 26)  # Thanksgiving

@@ -425,3 +425,70 @@ def test_the_command_line_reports_them_all_with_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.count(str(path)) == 11, result.stderr  # eleven problems, one line each
+
+
+# -- what the other parts of followup make of it ----------------------------------
+
+
+def _rule_test_state(name: str) -> Any:
+    from followup.state import load_document, state_from_document
+
+    return state_from_document(load_document(ROOT / "rules" / "tests" / name)["state"])
+
+
+@pytest.mark.parametrize("name", ["employer-calendar.yaml", "interview-life.yaml"])
+def test_a_store_keeps_the_employers_calendar_and_the_life_of_interviews(name: str) -> None:
+    from followup.state import state_from_document
+    from followup.stores._store import state_to_document
+
+    state = _rule_test_state(name)
+    assert state_from_document(state_to_document(state)) == state
+
+
+def test_one_note_for_two_meetings_on_one_day_mentions_both(engine: Engine) -> None:
+    from followup.delivery.messages import build_context
+
+    doc = state_doc(
+        application(
+            "cobalt",
+            interviews=[
+                {"id": "morning", "starts_at": "2026-11-12T09:00", "ended_at": "2026-11-12T10:30", "topics": ["the data model"], "interviewers": [interviewer("mia")]},
+                {"id": "afternoon", "starts_at": "2026-11-12T14:00", "ended_at": "2026-11-12T15:00", "topics": ["the roadmap"], "interviewers": [interviewer("mia")]},
+            ],
+        )
+    )
+    state = load_state(doc)
+    notes = [a for a in engine.evaluate(state, at("2026-11-12T16:00:00+01:00")) if a.rule == "thank-you-note"]
+    assert [(a.interview, a.recipient) for a in notes] == [("afternoon", "mia")]
+    context = build_context(state, notes[0], {})
+    assert context["interview"].topics == ("the data model", "the roadmap")
+
+
+def test_a_position_left_out_reads_as_the_open_position(engine: Engine) -> None:
+    from followup.delivery.messages import build_context, render_message
+
+    doc = state_doc(application("acme", interviews=[{"id": "i1", "ended_at": "2026-11-12T10:30", "interviewers": [interviewer("kai")]}]))
+    doc["applications"][0].pop("position")
+    state = load_state(doc)
+    (note,) = [a for a in engine.evaluate(state, at("2026-11-12T16:00:00+01:00")) if a.rule == "thank-you-note"]
+    message = render_message(build_context(state, note, {}))
+    assert "None" not in message.subject + message.body
+    assert "open" in message.subject + message.body
+
+
+def test_the_employers_calendar_needs_an_application() -> None:
+    rules = {
+        "extends": "default",
+        "rules": [
+            {
+                "id": "keep-searching",
+                "working_time": "employer",
+                "window": {"opens": {"at": "candidate.last_activity_at", "plus": {"days": 7}, "calendar": "employer"}, "due": {"at": "opens"}},
+            }
+        ],
+    }
+    with pytest.raises(InvalidInput) as caught:
+        load_rulebook(rules)
+    messages = [p.message for p in caught.value.problems]
+    assert "'calendar: employer' needs for_each: application or below; this rule is for_each: candidate" in messages
+    assert "'working_time: employer' needs for_each: application or below; this rule is for_each: candidate" in messages

@@ -376,9 +376,11 @@ class Compiler:
             working_time = "employer" if channel_spec == "phone" or isinstance(channel_spec, Mapping) else "none"
             fit_media = None if channel_spec == "phone" else frozenset({"phone"})
         fit = None
-        if working_time != "none":
-            if level == "candidate" and working_time == "employer":
+        if level == "candidate" and working_time == "employer":
+            if "working_time" in spec:
                 self.problem([*steps, "working_time"], "'working_time: employer' needs for_each: application or below; this rule is for_each: candidate")
+            working_time = "candidate"  # a candidate-wide call: the candidate's own working time
+        if working_time != "none":
             fit = _fit(self.calendar(working_time, level, steps), working_time == "employer")
         # Conditions and windows that read nothing of the person are worked out once
         # per interview (or application) and shared by its interviewers (or references).

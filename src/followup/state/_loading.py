@@ -153,7 +153,11 @@ class _Reader:
             application = self.guarded(self.application, raw, steps, candidate, companies)
             if application is not None:
                 applications.append(application)
-        named = {a.company for a in applications}
+        # the companies the document names (read or not: a broken application's
+        # company is still the one it names)
+        named = {
+            raw["company"] for raw in _items(doc.get("applications")) if isinstance(raw, Mapping) and isinstance(raw.get("company"), str)
+        }
         for name, (index, _) in sorted(companies.items(), key=lambda item: item[1][0]):
             if name not in named:
                 self.problem(
@@ -252,14 +256,16 @@ class _Reader:
         references = []
         seen: set[str] = set()
         for index, ref in enumerate(_items(raw.get("references"))):
+            if not isinstance(ref, Mapping) or not isinstance(ref.get("id"), str):
+                continue  # the schema says what is wrong
             if ref["id"] in seen:
                 self.problem([*steps, "references", index, "id"], f"duplicate reference id {ref['id']!r}")
                 continue
             seen.add(ref["id"])
-            references.append(Reference(id=ref["id"], name=ref["name"], email=ref.get("email"), phone=ref.get("phone")))
+            references.append(Reference(id=ref["id"], name=str(ref.get("name", "")), email=ref.get("email"), phone=ref.get("phone")))
         holidays = calendar.holidays
         return Candidate(
-            name=raw["name"],
+            name=str(raw.get("name", "")),
             timezone=zone_name(calendar.tz),
             calendar=calendar,
             email=raw.get("email"),

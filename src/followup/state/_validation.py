@@ -20,7 +20,7 @@ def suggest(word: str, choices: Any) -> str:
     """``" (did you mean 'x'?)"`` when ``word`` is close to one of ``choices``."""
     ordered = sorted(choices)
     # a choice the word begins ('phone' for 'phone_screen') is the likeliest meant
-    longer = [c for c in ordered if isinstance(c, str) and word and c.startswith(word) and c != word]
+    longer = [c for c in ordered if isinstance(c, str) and len(word) >= 3 and c.startswith(word) and c != word]
     close = longer[:1] or difflib.get_close_matches(word, ordered, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

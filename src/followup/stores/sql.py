@@ -510,12 +510,34 @@ class SQLStore:
             if application is not None:
                 self._require_application(application)
             self._add_contact(application or JOURNAL, contact)
+            if application is not None and contact.direction == "in" and contact.outcome is not None:
+                self._take_outcome(application, contact)
             self._check(application)
             self._mark_due(application or JOURNAL)
             if contact.outcome is not None:
                 self._mark_due(JOURNAL)  # the count of live applications may have changed
                 if contact.outcome == "offer":
                     self._mark_all_due()  # an offer is leverage for the other applications
+
+    def _take_outcome(self, application: str, contact: Contact) -> None:
+        """A reply that brings the decision sets the application's status (and offer) as of
+        the reply, unless the status was set later: the latest word wins. Kept in the head
+        too, so the indexed status and offer columns find it."""
+        head, _ = self._require_application(application)
+        changed = head.get("status_changed_at")
+        if changed is not None and dt.datetime.fromisoformat(changed) >= contact.at:
+            return
+        head["status"] = contact.outcome
+        head["status_changed_at"] = contact.at.isoformat()
+        if contact.outcome == "offer":
+            offer = {"received_at": contact.at.isoformat()}
+            if contact.respond_by is not None:
+                offer["respond_by"] = contact.respond_by.isoformat()
+            head["offer"] = offer
+        self._run(
+            "UPDATE followup_applications SET status = ?, head = ?, priority = ?, offer_received_at = ? WHERE id = ?",
+            (contact.outcome, canonical(head), *_offer_columns(head), application),
+        )
 
     def set_status(self, application: str, status: str, at: dt.datetime) -> None:
         if status not in STATUSES:

@@ -10,7 +10,8 @@ Each action becomes one ``VEVENT``:
   and calendar programs that subscribe to the file see updates, not duplicates;
 * it occupies the half hour before the action is due (never starting before the
   window opens), in the candidate's time zone, with the zone's ``VTIMEZONE``; an
-  action already past due gets the next quarter hour after the stamp instead;
+  action already past due gets the next quarter hour after the stamp instead
+  (``followup calendar`` moves an overdue call on to the employer's working time);
   when the employer's zone differs, the description gives the slot on their clock;
 * a ``VALARM`` fires ``alarm_minutes`` before it, and a second one when the
   window opens if that is earlier;
@@ -24,12 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ...engine import Action
 from .._channel import DeliveryError, Message, Receipt
 
 __all__ = ["CALENDAR_SCHEMA", "CalendarChannel", "agenda_calendar", "build_calendar", "event_for", "uid_for"]
@@ -52,8 +54,18 @@ def uid_for(message: Message) -> str:
     return f"{message.idempotency_key}@followup"
 
 
-def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) -> Any:
-    """One ``VEVENT`` for ``message`` (its action's window decides when)."""
+def event_for(
+    message: Message,
+    *,
+    stamp: dt.datetime,
+    alarm_minutes: int = 15,
+    place: Callable[[Action, dt.datetime], dt.datetime] | None = None,
+) -> Any:
+    """One ``VEVENT`` for ``message`` (its action's window decides when).
+
+    :param place: for an overdue action, moves the next quarter hour to the first
+        moment the task can be done (a call: the employer's working time).
+    """
     from icalendar import Alarm, Event
 
     action = message.action
@@ -65,6 +77,8 @@ def event_for(message: Message, *, stamp: dt.datetime, alarm_minutes: int = 15) 
     if end <= stamp:
         # overdue: the next quarter hour, so the task shows up where it can still be done
         start = _next_quarter(stamp.astimezone(tz))
+        if place is not None:
+            start = place(action, start).astimezone(tz)
         end = start + _SLOT
     event = Event()
     event.add("uid", uid_for(message))
@@ -120,12 +134,18 @@ def new_calendar(timezone: str) -> Any:
 
 
 def agenda_calendar(
-    messages: Iterable[Message], *, timezone: str, stamp: dt.datetime, alarm_minutes: int = 15
+    messages: Iterable[Message],
+    *,
+    timezone: str,
+    stamp: dt.datetime,
+    alarm_minutes: int = 15,
+    place: Callable[[Action, dt.datetime], dt.datetime] | None = None,
 ) -> bytes:
-    """An iCalendar document with one event per message, time zones included."""
+    """An iCalendar document with one event per message, time zones included
+    (``place`` as in :func:`event_for`)."""
     calendar = new_calendar(timezone)
     for message in messages:
-        calendar.add_component(event_for(message, stamp=stamp, alarm_minutes=alarm_minutes))
+        calendar.add_component(event_for(message, stamp=stamp, alarm_minutes=alarm_minutes, place=place))
     _add_zones(calendar)
     return bytes(calendar.to_ical())
 

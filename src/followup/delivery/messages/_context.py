@@ -10,7 +10,7 @@ from typing import Any
 from ..._errors import InvalidInput
 from ...engine import Action
 from ...state import ACTIVE_STATUSES, Application, Interview, Interviewer, Reference, State
-from .._channel import Party
+from .._channel import MEDIA, Party
 
 __all__ = ["WRITTEN_KINDS", "build_context", "known_words", "medium_of", "recipient_party", "state_texts"]
 
@@ -31,7 +31,6 @@ WRITTEN_KINDS = frozenset(
 )
 #: application-level notes that go to the recruiter first, then the latest interview's lead
 _TO_CONTACT = frozenset({"withdrawal_note", "application_follow_up"})
-_MEDIA = frozenset({"email", "postal", "fax", "phone", "reminder"})
 
 
 def build_context(
@@ -118,7 +117,7 @@ def build_context(
 
 def medium_of(action: Action, application: Application | None) -> str:
     """The medium of an action's message: its channel when that names a medium, else a sensible one."""
-    if action.channel in _MEDIA:
+    if action.channel in MEDIA:
         return str(action.channel)
     if action.kind in WRITTEN_KINDS:
         return application.written_medium if application is not None else "email"
