@@ -29,6 +29,7 @@ __all__ = [
     "calendar_for",
     "fit_working_time",
     "format_instant",
+    "format_local",
     "local_wall_time",
     "parse_clock",
     "strict_wall_time",
@@ -119,6 +120,29 @@ def their_clock(instant: dt.datetime, zone_key: str | None, *, day: bool = True)
     local = instant.astimezone(zone(zone_key))
     when = f"{local:%a} {local.day} {local:%b %H:%M %Z}" if day else f"{local:%H:%M %Z}"
     return f" ({when} for the employer)"
+
+
+def format_local(instant: dt.datetime | None, tz: dt.tzinfo, *, short: bool = False) -> str:
+    """An instant as a person reads it in zone ``tz``: ``Mon 2 Mar 2026 17:00 CET``.
+
+    ``short`` leaves out the year and the zone (``Mon 2 Mar 17:00``); ``None`` is
+    ``never``. The one formatter of local times: reasons, explanations, tables and
+    messages all use it.
+    """
+    if instant is None:
+        return "never"
+    return _formatted(instant, tz, short)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(instant: dt.datetime, tz: dt.tzinfo, short: bool) -> str:
+    # Cached: one evaluation writes the same instant into many reasons (every
+    # interviewer of an interview, opens and due of one window). Equal instants give
+    # equal text whatever their own zone, since only the instant in ``tz`` is shown.
+    local = instant.astimezone(tz)
+    if short:
+        return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
 
 
 def format_instant(value: dt.datetime | None) -> str | None:

@@ -18,11 +18,11 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
-from .._time import UTC, their_clock, zone_name
+from .._time import UTC, format_local, their_clock, zone_name
 from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
-from ._caps import CapLedger, Hold, _format_local
+from ._caps import CapLedger, Hold
 
 __all__ = ["Engine"]
 
@@ -239,7 +239,7 @@ class Engine:
                     continue
                 if entry.until is not None and entry.until > now:
                     draft.status = "upcoming"
-                    draft.reason = f"snoozed until {_format_local(entry.until, tz)}"
+                    draft.reason = f"snoozed until {format_local(entry.until, tz)}"
                     wake.append(entry.until)
                     continue
             contact = rule.done(scope, draft.opens) if rule.done is not None else None
@@ -251,8 +251,8 @@ class Engine:
                 draft.status = "upcoming"
                 theirs = _employer_zone(scope)
                 draft.reason = (
-                    f"opens {_format_local(draft.opens, tz)}{their_clock(draft.opens, theirs)}, "
-                    f"due {_format_local(draft.due, tz)}{their_clock(draft.due, theirs)}"
+                    f"opens {format_local(draft.opens, tz)}{their_clock(draft.opens, theirs)}, "
+                    f"due {format_local(draft.due, tz)}{their_clock(draft.due, theirs)}"
                 )
                 wake.append(draft.opens)
                 continue
@@ -281,11 +281,11 @@ class Engine:
             ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
             if now < draft.due:
                 draft.status = "due"
-                draft.reason = f"due by {_format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}"
+                draft.reason = f"due by {format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}"
                 wake.append(draft.due)
             else:
                 draft.status = "overdue"
-                draft.reason = f"was due {_format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}; still worth doing"
+                draft.reason = f"was due {format_local(draft.due, tz)}{their_clock(draft.due, _employer_zone(scope))}; still worth doing"
 
     @staticmethod
     def _action(draft: _Draft) -> Action:
@@ -353,7 +353,7 @@ def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:
 
 
 def _done_reason(entry: Contact, tz: dt.tzinfo) -> str:
-    when = _format_local(entry.at, tz)
+    when = format_local(entry.at, tz)
     if entry.kind == "dismissed":
         why = f": {entry.note}" if entry.note else ""
         return f"dismissed {when}{why}"

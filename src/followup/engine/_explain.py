@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import InvalidInput
-from .._time import their_clock
+from .._time import format_local, their_clock
 from ..rules import ApplicationView, CompiledRule, Compiler, Scope, StateView
 from ..state import State, suggest
 from ._agenda import Action
-from ._caps import _format_local
 from ._engine import Engine, _employer_zone, _fan_out, _stem
 
 __all__ = ["explain"]
@@ -103,8 +102,9 @@ def _holding(source: Mapping[str, Any], scope: Scope, action: Action | None) -> 
     tz = scope.world.calendar.tz
     lines = []
     if _BOOKED in reads and view.next_interview_starts_at is not None:
-        booked = min((i for i in view.application.interviews if not view.has_ended(i)), key=lambda i: (i.starts_at, i.id))
-        lines.append(f"held back by the booked interview {booked.id} on {_format_local(booked.starts_at, tz)}: no chase until after it")
+        ahead = [i for i in view.application.interviews if not i.called_off and not view.has_ended(i)]
+        booked = min(ahead, key=lambda i: (i.begins_at, i.id))
+        lines.append(f"held back by the booked interview {booked.id} on {format_local(booked.begins_at, tz)}: no chase until after it")
     if any(name in reads for name in _EMPLOYER_DATES):
         now = scope.world.now
         decision, check_back = view.decision_pending_by, view.check_back_on
@@ -128,7 +128,7 @@ def _show(value: Any, scope: Scope) -> str:
     if value is None:
         return "unset"
     if isinstance(value, dt.datetime):
-        return _format_local(value, scope.world.calendar.tz) + their_clock(value, _employer_zone(scope))
+        return format_local(value, scope.world.calendar.tz) + their_clock(value, _employer_zone(scope))
     return repr(value)
 
 

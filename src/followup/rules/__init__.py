@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._installed import collect_vocabulary, get_vocabulary
-from ._rulebook import DEFAULT_RULEBOOK, Rulebook, compile_document, load_rulebook, load_rulebooks, merge_overlay
+from ._rulebook import (
+    DEFAULT_RULEBOOK,
+    Rulebook,
+    compile_document,
+    load_rulebook,
+    load_rulebooks,
+    merge_overlay,
+    read_rulebook,
+)
 from ._schema import published_rules_schema, rules_schema
 from ._scope import ApplicationView, LogView, Patience, Scope, StateView, as_of_replies
 from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
@@ -45,5 +53,6 @@ __all__ = [
     "load_rulebooks",
     "merge_overlay",
     "published_rules_schema",
+    "read_rulebook",
     "rules_schema",
 ]

@@ -58,14 +58,20 @@ def _meets_again_that_day(s: Scope) -> bool:
     """Whether this person is met again later the same day (the later note covers both)."""
     interview, person = s.interview, s.interviewer
     assert interview is not None and person is not None
-    meetings = _app(s).meetings_that_day(interview, person.id)
+    view = _app(s)
+    if len(view.ended_interviews) < 2:
+        return False  # the common case: nobody can be met twice
+    meetings = view.meetings_that_day(interview, person.id)
     return bool(meetings) and meetings[-1] is not interview and interview in meetings
 
 
 def _first_met_that_day_at(s: Scope) -> Any:
     interview, person = s.interview, s.interviewer
     assert interview is not None and person is not None
-    meetings = _app(s).meetings_that_day(interview, person.id)
+    view = _app(s)
+    if len(view.ended_interviews) < 2:
+        return None
+    meetings = view.meetings_that_day(interview, person.id)
     return meetings[0].begins_at if len(meetings) > 1 else None
 
 

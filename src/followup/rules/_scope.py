@@ -279,7 +279,7 @@ class ApplicationView(LogView):
     (see :func:`as_of_replies`): the latest word wins.
     """
 
-    __slots__ = ("_chases", "_competing", "_ended", "_last_reply", "_news", "recorded")
+    __slots__ = ("_chases", "_competing", "_ended", "_last_reply", "_meetings", "_news", "recorded")
 
     application: Application
 
@@ -290,6 +290,7 @@ class ApplicationView(LogView):
         #: as of now: an ending dated later has not happened yet, then the replies
         self.application = as_of_replies(application.as_of(state.now), self.contacts)
         self._ended: list[Interview] | None = None
+        self._meetings: dict[tuple[str, dt.date], list[Interview]] | None = None
         self._last_reply: dt.datetime | bool | None = False
         self._competing: CompetingOffer | bool | None = False
         self._news: dt.datetime | bool | None = False
@@ -347,14 +348,17 @@ class ApplicationView(LogView):
         if end is None:
             return []
         tz = self.state.calendar.tz
-        day = end.astimezone(tz).date()
-        return [
-            other
-            for other in self.ended_interviews
-            if any(p.id == person for p in other.interviewers)
-            and other.ends_at is not None
-            and other.ends_at.astimezone(tz).date() == day
-        ]
+        if self._meetings is None:
+            # who was met on which day, worked out once per application and evaluation
+            index: dict[tuple[str, dt.date], list[Interview]] = {}
+            for other in self.ended_interviews:
+                other_end = other.ends_at
+                assert other_end is not None
+                day = other_end.astimezone(tz).date()
+                for person_met in other.interviewers:
+                    index.setdefault((person_met.id, day), []).append(other)
+            self._meetings = index
+        return self._meetings.get((person, end.astimezone(tz).date()), [])
 
     @property
     def last_reply_at(self) -> dt.datetime | None:

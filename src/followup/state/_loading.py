@@ -24,7 +24,7 @@ from ._schema import STATE_SCHEMA
 from ._source import load_document, locate
 from ._validation import schema_problems, suggest
 
-__all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_document"]
+__all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
 
 #: the fields of a contact that say what the employer said (only on a reply)
 REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
@@ -504,6 +504,15 @@ class _Reader:
 def _items(value: Any) -> list[Any]:
     """The items of a list in the document; nothing when it is not a list."""
     return value if isinstance(value, list) else []
+
+
+def state_from_checked_document(document: Any, path: str = "<state>") -> State:
+    """The model of a document already known to be schema-valid (a store checked it when it was stored).
+
+    Skips the schema check :func:`state_from_document` makes; the model's own checks
+    (time zones, references between records) still raise :class:`InvalidInput`.
+    """
+    return _Reader(document, path).read()
 
 
 def state_from_document(document: Any, path: str = "<state>") -> State:

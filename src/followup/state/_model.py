@@ -120,6 +120,7 @@ class Interview:
     status: str = "scheduled"
     #: for a rescheduled interview: the id of the interview that replaces it
     rescheduled_to: str | None = None
+    _ends_at: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def called_off(self) -> bool:
@@ -135,12 +136,17 @@ class Interview:
     def ends_at(self) -> dt.datetime | None:
         """When it ended or will end: ``ended_at``, else ``starts_at`` plus the default
         length of its kind; ``None`` when it was called off."""
+        return self._ends_at
+
+    def __post_init__(self) -> None:
         if self.called_off:
-            return None
-        if self.ended_at is not None:
-            return self.ended_at
-        assert self.starts_at is not None
-        return self.starts_at + INTERVIEW_LENGTHS.get(self.kind or "", DEFAULT_INTERVIEW_LENGTH)
+            end = None
+        elif self.ended_at is not None:
+            end = self.ended_at
+        else:
+            assert self.starts_at is not None, "an interview needs starts_at or ended_at"
+            end = self.starts_at + INTERVIEW_LENGTHS.get(self.kind or "", DEFAULT_INTERVIEW_LENGTH)
+        object.__setattr__(self, "_ends_at", end)
 
     @property
     def begins_at(self) -> dt.datetime:
