@@ -136,6 +136,11 @@ class _Writer:
         if references:
             candidate["references"] = references
         applications = [self.application(f"app-{first_app + k:07d}", tz, references) for k in range(count)]
+        # a search ends once: a second accepted offer becomes a withdrawal (no random draw,
+        # so every other value stays what it was)
+        accepted = [app for app in applications if app["status"] == "accepted"]
+        for app in accepted[1:]:
+            app["status"] = "withdrawn"
         return {"version": 1, "candidate": candidate, "applications": applications}
 
     def application(self, app_id: str, tz: ZoneInfo, references: list[dict[str, Any]]) -> dict[str, Any]:

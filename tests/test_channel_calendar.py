@@ -48,7 +48,7 @@ def test_the_calendar_command_writes_one_event_per_task_in_the_candidates_zone(
     calendar = Calendar.from_ical(out.read_bytes())
     events = list(calendar.walk("VEVENT"))
     tasks = [a for a in agenda if a.status != "done" and a.channel in ("phone", "reminder")]
-    assert len(events) == len(tasks) == 5
+    assert len(events) == len(tasks) == 7  # with the offer's two tasks
     assert {str(e["categories"].cats[0]) for e in events} == {a.kind for a in tasks}
     (zone,) = calendar.walk("VTIMEZONE")
     assert str(zone["tzid"]) == "Europe/Berlin"
@@ -123,6 +123,6 @@ def test_agenda_format_ics_gives_the_same_events_as_the_calendar_command(
     assert run("calendar", str(EXAMPLE), "--now", "2026-11-30T09:30:00+01:00") == 0
     from_calendar = Calendar.from_ical(capsys.readouterr().out)
     uids = sorted(str(e["uid"]) for e in from_agenda.walk("VEVENT"))
-    assert len(uids) == 5
+    assert len(uids) == 7
     assert uids == sorted(str(e["uid"]) for e in from_calendar.walk("VEVENT"))
     assert [str(z["tzid"]) for z in from_agenda.walk("VTIMEZONE")] == ["Europe/Berlin"]

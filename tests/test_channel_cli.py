@@ -114,5 +114,5 @@ def test_calendar_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None
     assert run("calendar", str(EXAMPLE), "--now", NOW) == 0
     out = capsys.readouterr().out
     assert out.startswith("BEGIN:VCALENDAR")
-    assert out.count("BEGIN:VEVENT") == 5
+    assert out.count("BEGIN:VEVENT") == 7
     assert "TZID:Europe/Berlin" in out

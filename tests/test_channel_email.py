@@ -139,13 +139,13 @@ def test_a_thank_you_note_for_each_interviewer_is_delivered_by_smtp(
     expected = {
         p.email
         for a in state.applications
-        if a.written_medium == "email"
+        if a.written_medium == "email" and a.status not in ("rejected", "withdrawn")  # those thank in one bridge note
         for i in a.interviews
         if i.ended_at
         for p in i.interviewers
     }
     assert {m.recipient.email for m, _ in notes} == expected
-    assert len(notes) >= 6
+    assert len(notes) >= 4
     channel = email_channel(port)
     for message, context in notes:
         assert followup_check_message(message, context) == []
@@ -330,7 +330,7 @@ def test_a_recipient_without_an_email_address_is_a_permanent_failure(
     smtp: tuple[Inbox, int], example: tuple[State, Any]
 ) -> None:
     _, port = smtp
-    message, _ = thank_you_notes(example, "postal")[0]
+    message = next(m for m, _ in thank_you_notes(example, "postal") if not m.recipient.email)
     with pytest.raises(DeliveryError, match="has no email address") as caught:
         email_channel(port).deliver(message)
     assert not caught.value.transient

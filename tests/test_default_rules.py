@@ -342,10 +342,13 @@ def test_leverage_offer_for_more_wanted_open_applications_only(evaluate: Any) ->
     offer = application(
         "quill", status="offer", priority=4, offer={"received_at": "2026-03-10T14:00:00+01:00", "respond_by": "2026-03-13"}
     )
-    wanted = application("acme", priority=1)
-    equal = application("equal", priority=4)
-    closed = application("gone", priority=1, status="rejected")
-    doc = state_doc(wanted, equal, closed, offer)
+    met = [{"id": "one", "starts_at": "2026-03-02T10:00:00+01:00", "ended_at": "2026-03-02T11:00:00+01:00",
+            "interviewers": [interviewer("ana")]}]
+    wanted = application("acme", priority=1, interviews=met)
+    equal = application("equal", priority=4, interviews=met)
+    closed = application("gone", priority=1, status="rejected", interviews=met)
+    never_met = application("unmet", priority=2)  # no interview yet: nothing to lean on
+    doc = state_doc(wanted, equal, closed, never_met, offer)
     actions = by_rule(evaluate(doc, "2026-03-11T10:00:00+01:00"), "leverage-offer")
     assert [a.application for a in actions] == ["acme"]
     (leverage,) = actions
@@ -359,7 +362,10 @@ def test_leverage_offer_due_no_later_than_respond_by(evaluate: Any) -> None:
     offer = application(
         "quill", status="offer", priority=4, offer={"received_at": "2026-03-10T14:00:00+01:00", "respond_by": "2026-03-11T12:00:00+01:00"}
     )
-    (leverage,) = by_rule(evaluate(state_doc(application("acme", priority=2), offer), "2026-03-10T15:00:00+01:00"), "leverage-offer")
+    met = [{"id": "one", "starts_at": "2026-03-02T10:00:00+01:00", "ended_at": "2026-03-02T11:00:00+01:00",
+            "interviewers": [interviewer("ana")]}]
+    acme = application("acme", priority=2, interviews=met)
+    (leverage,) = by_rule(evaluate(state_doc(acme, offer), "2026-03-10T15:00:00+01:00"), "leverage-offer")
     assert leverage.due_at == at("2026-03-11T12:00:00+01:00")
 
 

@@ -120,7 +120,7 @@ def test_import_export_round_trip_and_log_commands(tmp_path: Path, env: dict[str
     example = ROOT / "examples" / "job-search.yaml"
     assert followup_in_process("init", cwd=tmp_path, env=env).returncode == 0
     first = followup_in_process("import", str(example), cwd=tmp_path, env=env)
-    assert "7 application(s) added" in first.stdout
+    assert "8 application(s) added" in first.stdout
     again = followup_in_process("import", str(example), cwd=tmp_path, env=env)
     assert "nothing new" in again.stdout
     steps = [

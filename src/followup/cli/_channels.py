@@ -108,61 +108,83 @@ def channels(config_file: str | None, fmt: str) -> None:
 
 @click.command()
 @click.argument("state", type=click.Path(dir_okay=False))
-@click.argument("key")
+@click.argument("key", required=False)
 @rules_option
 @now_option
 @config_option
 @click.option("--html", "show_html", is_flag=True, help="Print the letter (HTML) of a postal or fax message.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Preview every action that is due, overdue or upcoming (instead of KEY)."
+)
 def preview(
-    state: str, key: str, rules: tuple[str, ...], now: str | None, config_file: str | None, show_html: bool
+    state: str,
+    key: str | None,
+    rules: tuple[str, ...],
+    now: str | None,
+    config_file: str | None,
+    show_html: bool,
+    show_all: bool,
 ) -> None:
     """Render the message of action KEY without sending it, and run the message checks.
 
-    Exits with status 1 when a check blocks the message (the reasons go to
-    standard error).
+    With --all instead of KEY, every action that is due, overdue or upcoming is
+    previewed in agenda order, one after the other. Exits with status 1 when a
+    check blocks a message (the reasons go to standard error).
     """
+    from ..delivery import route_name
     from ..delivery.messages import build_context
     from ..plugins import get_plugin_manager
 
+    if (key is None) == (not show_all):
+        raise InvalidInput.single("preview", "give either an action KEY or --all (not both)")
     config = _config(config_file)
     loaded, agenda, moment = _evaluate(state, rules, now)
-    action = agenda.get(key)
-    if action is None:
-        close = sorted(a.key for a in agenda if key.split(":")[0] in a.key)[:5]
-        hint = (
-            f"; actions of that rule: {', '.join(close)}" if close else "; `followup agenda --all` lists the keys"
-        )
-        raise InvalidInput.single(state, f"no action with key {key!r}{hint}")
-    context = build_context(loaded, action, config.as_context(), now=moment)
+    if show_all:
+        actions = list(agenda.with_status("due", "overdue", "upcoming"))
+    else:
+        assert key is not None
+        action = agenda.get(key)
+        if action is None:
+            close = sorted(a.key for a in agenda if key.split(":")[0] in a.key)[:5]
+            hint = (
+                f"; actions of that rule: {', '.join(close)}" if close else "; `followup agenda --all` lists the keys"
+            )
+            raise InvalidInput.single(state, f"no action with key {key!r}{hint}")
+        actions = [action]
     pm = get_plugin_manager()
-    message = pm.hook.followup_render_message(action=action, context=context)
-    if message is None:
-        raise InvalidInput.single(key, f"no installed renderer writes messages of kind {action.kind!r}")
-    recipient = message.recipient
-    to = ""
-    if recipient is not None:
-        detail = {"email": recipient.email, "postal": recipient.postal_address, "fax": recipient.fax}.get(
-            message.medium
-        )
-        to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
-    click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
-    from ..delivery import route_name
-
-    route = route_name(message.medium, config, {s.name: s for s in channel_specs()}, requested=action.channel)
-    click.echo(f"Medium:  {message.medium} → channel {route}")
-    if to:
-        click.echo(f"To:      {to.replace(chr(10), ', ')}")
-    click.echo(f"Subject: {message.subject}")
-    click.echo("")
-    click.echo(message.html if show_html and message.html else message.body, nl=False)
-    blocks = [
-        block
-        for result in pm.hook.followup_check_message(message=message, context=context) or []
-        for block in result or []
-    ]
-    if blocks:
+    specs = {s.name: s for s in channel_specs()}
+    blocked = False
+    for number, action in enumerate(actions):
+        if number:
+            click.echo("\n" + "-" * 72)
+        context = build_context(loaded, action, config.as_context(), now=moment)
+        message = pm.hook.followup_render_message(action=action, context=context)
+        if message is None:
+            raise InvalidInput.single(action.key, f"no installed renderer writes messages of kind {action.kind!r}")
+        recipient = message.recipient
+        to = ""
+        if recipient is not None:
+            detail = {"email": recipient.email, "postal": recipient.postal_address, "fax": recipient.fax}.get(
+                message.medium
+            )
+            to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
+        click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
+        route = route_name(message.medium, config, specs, requested=action.channel)
+        click.echo(f"Medium:  {message.medium} → channel {route}")
+        if to:
+            click.echo(f"To:      {to.replace(chr(10), ', ')}")
+        click.echo(f"Subject: {message.subject}")
+        click.echo("")
+        click.echo(message.html if show_html and message.html else message.body, nl=False)
+        blocks = [
+            block
+            for result in pm.hook.followup_check_message(message=message, context=context) or []
+            for block in result or []
+        ]
         for block in blocks:
+            blocked = True
             click.echo(f"blocked by {block.check}: {block.reason}", err=True)
+    if blocked:
         sys.exit(1)
 
 @click.command()

@@ -64,6 +64,12 @@ CONFIG_SCHEMA: Mapping[str, Any] = {
                     "enum": ["en", "es", "fr", "pt", "de", "it", "ru", "ar", "eu", "lv", "nl"],
                 },
                 "words": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "word_list": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "A personal word list: a text file, one word a line, '#' starts a comment. "
+                    "Default: words.txt beside this file, when it exists.",
+                },
                 "enabled": {"type": "boolean"},
             },
         },
@@ -92,6 +98,8 @@ class Config:
 
     path: Path | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: the words of the personal word list (``[spelling] word_list``), read at load
+    personal_words: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -154,6 +162,8 @@ class Config:
     def as_context(self) -> dict[str, Any]:
         """What templates and checks see as ``config``: the document, and where it came from."""
         context = {**self.data, "path": self.where}
+        if self.personal_words:
+            context["spelling"] = {**self.data.get("spelling", {}), "personal_words": list(self.personal_words)}
         if self.template_dir is not None:
             context["template_dir"] = str(self.template_dir)
         return context
@@ -194,7 +204,77 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except OSError as exc:
         raise InvalidInput.single(str(file), f"cannot read the configuration file: {exc.strerror}") from None
     validate_config(data, str(file))
-    return Config(file, data)
+    return Config(file, data, read_word_list(file, data))
+
+
+#: the personal word list read when ``[spelling] word_list`` is not set
+DEFAULT_WORD_LIST = "words.txt"
+
+
+def read_word_list(config_file: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The words of the personal word list: one a line, ``#`` starts a comment.
+
+    The file named by ``[spelling] word_list`` (``~`` expanded, relative to the
+    configuration file's folder) must be readable; without the setting,
+    ``words.txt`` beside the configuration file is read when it exists.
+
+    :raises followup.InvalidInput: the list cannot be read or is not UTF-8 text (the
+        configuration file and the setting's line, the value, the reason), or a line
+        holds more than one word (the list's file and line).
+    """
+    setting = data.get("spelling", {}).get("word_list")
+    if setting is None:
+        path = config_file.parent / DEFAULT_WORD_LIST
+        if not path.is_file():
+            return ()
+    else:
+        path = Path(os.path.expanduser(str(setting)))
+        if not path.is_absolute():
+            path = config_file.parent / path
+
+    def refuse(reason: str) -> InvalidInput:
+        line = _setting_line(config_file, "word_list") if setting is not None else 0
+        where = str(config_file) if setting is not None else str(path)
+        what = f"[spelling] word_list = {str(setting)!r}" if setting is not None else "the personal word list"
+        return InvalidInput.single(
+            where,
+            f"{what}: cannot read {path}: {reason}; give a UTF-8 text file with one word a line",
+            line,
+            1 if line else 0,
+        )
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise refuse(f"not UTF-8 text (byte {exc.start})") from None
+    except IsADirectoryError:
+        raise refuse("it is a folder") from None
+    except OSError as exc:
+        raise refuse(exc.strerror or str(exc)) from None
+    found: list[str] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if len(line.split()) > 1:
+            problems.append(
+                Problem(str(path), number, 1, f"{line!r}: one word a line (put each word of a phrase on its own line)")
+            )
+            continue
+        found.append(line)
+    if problems:
+        raise InvalidInput(problems)
+    return tuple(found)
+
+
+def _setting_line(file: Path, key: str) -> int:
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((number for number, text in enumerate(lines, start=1) if pattern.match(text)), 0)
 
 
 def validate_config(data: Mapping[str, Any], where: str) -> None:

@@ -352,7 +352,12 @@ class Dispatcher:
         wanted = [subject]
         if "company" in self._per:
             wanted = self.store.applications_of_company(subject) or [subject]
-        return self.store.load_state(wanted, heads="offers", as_of=now)
+        state = self.store.load_state(wanted, heads="offers", as_of=now)
+        mine = state.application(subject)
+        if mine is not None and mine.status == "accepted":
+            # thanking the references reads every application's log (who was alerted)
+            return self.store.load_state(None)
+        return state
 
     def _process(self, subject: str, now: dt.datetime, report: TickReport) -> None:
         """One subject: earlier work, then new work one action at a time, then its next wake."""

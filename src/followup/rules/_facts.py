@@ -121,6 +121,18 @@ FACTS: tuple[Fact, ...] = (
         lambda s: s.world.last_activity_at,
     ),
     _fact(
+        "candidate.search_over",
+        "boolean",
+        "Whether an offer has been accepted, as of now (an acceptance dated later has not happened yet).",
+        lambda s: s.world.search_over,
+    ),
+    _fact(
+        "candidate.accepted_at",
+        "datetime",
+        "When the accepted offer was accepted (its status_changed_at, else when it arrived); unset before.",
+        lambda s: s.world.accepted_at,
+    ),
+    _fact(
         "candidate.live_applications",
         "integer",
         "How many applications are still going somewhere: applied, interviewing or offer, not retired, and not gone quiet by now.",
@@ -167,6 +179,38 @@ FACTS: tuple[Fact, ...] = (
             ("last_chase_at", "The latest chase the patience cap counts since the employer last replied."),
             ("gone_quiet_at", "Once patience is spent: the last chase plus the patience cap's quiet_after; the application then stops counting as live."),
         )
+    ),
+    _fact(
+        "application.closed_at",
+        "datetime",
+        "When this application ended, as of now: its rejection, withdrawal or acceptance, or for one "
+        "still live, the acceptance of another offer.",
+        _view_attr("closed_at"),
+    ),
+    _fact(
+        "application.contact",
+        "string",
+        "The id of whom notes about the whole application go to: the recruiter, else the lead interviewer of the latest interview.",
+        lambda s: (lambda p: p.id if p is not None else None)(_app(s).contact),
+    ),
+    _fact(
+        "application.most_wanted",
+        "boolean",
+        "Whether this live application has a strictly better priority than every other live one.",
+        lambda s: s.world.most_wanted(s.application),  # type: ignore[arg-type]
+    ),
+    _fact(
+        "application.timely_medium",
+        "string",
+        "The written medium, unless it is postal and a letter posted now would not arrive five business "
+        "days before the competing offer's respond_by; then email or fax (whichever the contact has), else phone.",
+        _view_attr("timely_medium"),
+    ),
+    _fact(
+        "application.strengths",
+        "integer",
+        "How many strengths (why the candidate fits) the application lists.",
+        lambda s: len(s.application.strengths),  # type: ignore[union-attr]
     ),
     _fact(
         "application.unanswered_chases",
@@ -231,5 +275,11 @@ FACTS: tuple[Fact, ...] = (
             ("email", "Their email address."),
             ("phone", "Their phone number."),
         )
+    ),
+    _fact(
+        "reference.alerted",
+        "boolean",
+        "Whether a reference_alert to this reference is logged, by now, in any application.",
+        lambda s: s.reference.id in s.world.alerted_references,  # type: ignore[union-attr]
     ),
 )

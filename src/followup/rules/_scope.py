@@ -16,9 +16,34 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from .._time import Calendar, Offset
-from ..state import LIVE_STATUSES, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
+from ..state import (
+    ENDED_STATUSES,
+    LIVE_STATUSES,
+    Application,
+    Candidate,
+    Contact,
+    Interview,
+    Interviewer,
+    Offer,
+    Reference,
+    State,
+)
 
-__all__ = ["BOOKKEEPING_KINDS", "ApplicationView", "CompetingOffer", "LogView", "Patience", "Scope", "StateView", "as_of_replies"]
+#: how long before a deadline a letter must be posted to be of use: three business days
+#: in the post and two for the employer to answer
+POSTAL_LEAD = Offset("business_days", 5)
+
+__all__ = [
+    "BOOKKEEPING_KINDS",
+    "POSTAL_LEAD",
+    "ApplicationView",
+    "CompetingOffer",
+    "LogView",
+    "Patience",
+    "Scope",
+    "StateView",
+    "as_of_replies",
+]
 
 #: log entries that record a person's decision, not a contact with anyone
 BOOKKEEPING_KINDS = frozenset({"snoozed", "dismissed", "retired"})
@@ -59,7 +84,22 @@ class Patience:
 class StateView:
     """The state as of ``now``, with the facts that span applications."""
 
-    __slots__ = ("_active", "_activity", "_live", "_offers", "applications", "calendar", "candidate", "journal", "now", "patience", "state")
+    __slots__ = (
+        "_accepted",
+        "_active",
+        "_activity",
+        "_alerted",
+        "_best",
+        "_live",
+        "_offers",
+        "applications",
+        "calendar",
+        "candidate",
+        "journal",
+        "now",
+        "patience",
+        "state",
+    )
 
     def __init__(self, state: State, now: dt.datetime, patience: Patience | None = None) -> None:
         self.state = state
@@ -75,6 +115,9 @@ class StateView:
         self._active: int | None = None
         self._live: int | None = None
         self._activity: dt.datetime | bool | None = False
+        self._accepted: Application | bool | None = False
+        self._alerted: frozenset[str] | None = None
+        self._best: tuple[int, int] | None = None
 
     def coming_changes(self) -> list[dt.datetime]:
         """Instants after now at which some fact will change without new input.
@@ -88,7 +131,7 @@ class StateView:
             application = view.application
             if view.next_log_entry_at is not None:
                 times.append(view.next_log_entry_at)
-            moments = [application.applied_at, application.status_changed_at]
+            moments = [application.applied_at, application.status_changed_at, view.recorded.status_changed_at]
             if application.offer is not None:
                 moments.append(application.offer.received_at)
             moments.extend(i.ends_at for i in application.interviews)
@@ -131,6 +174,60 @@ class StateView:
             ]
             self._activity = max(times) if times else None
         return self._activity  # type: ignore[return-value]
+
+    @property
+    def accepted(self) -> Application | None:
+        """The application whose offer the candidate accepted, as of now (at most one).
+
+        An acceptance dated after now (``status_changed_at``) has not happened yet.
+        """
+        if self._accepted is False:
+            self._accepted = next(
+                (
+                    a
+                    for a in self.state.applications
+                    if a.status == "accepted" and (a.status_changed_at is None or a.status_changed_at <= self.now)
+                ),
+                None,
+            )
+        return self._accepted  # type: ignore[return-value]
+
+    @property
+    def accepted_at(self) -> dt.datetime | None:
+        """When the accepted offer was accepted: its status change, else when the offer arrived."""
+        accepted = self.accepted
+        if accepted is None:
+            return None
+        if accepted.status_changed_at is not None:
+            return accepted.status_changed_at
+        return accepted.offer.received_at if accepted.offer is not None else None
+
+    @property
+    def search_over(self) -> bool:
+        """Whether an offer has been accepted, as of now: the search has ended."""
+        return self.accepted is not None
+
+    @property
+    def alerted_references(self) -> frozenset[str]:
+        """The references a ``reference_alert`` was logged to, by now, in any application."""
+        if self._alerted is None:
+            self._alerted = frozenset(
+                c.to
+                for view in self.applications
+                for c in view.contacts
+                if c.kind == "reference_alert" and c.to is not None
+            )
+        return self._alerted
+
+    def most_wanted(self, application: Application) -> bool:
+        """Whether ``application`` is live and strictly wanted more than every other live one."""
+        if application.status not in LIVE_STATUSES:
+            return False
+        if self._best is None:
+            priorities = sorted(v.application.priority for v in self.applications if v.application.status in LIVE_STATUSES)
+            self._best = (priorities[0], priorities.count(priorities[0]))
+        best, ties = self._best
+        return application.priority == best and ties == 1
 
     @property
     def offers(self) -> list[CompetingOffer]:
@@ -190,7 +287,8 @@ class ApplicationView(LogView):
         super().__init__(state, application.contacts, application)
         #: the application as its state document gives it, before the replies
         self.recorded = application
-        self.application = as_of_replies(application, self.contacts)
+        #: as of now: an ending dated later has not happened yet, then the replies
+        self.application = as_of_replies(application.as_of(state.now), self.contacts)
         self._ended: list[Interview] | None = None
         self._meetings: dict[tuple[str, dt.date], list[Interview]] | None = None
         self._last_reply: dt.datetime | bool | None = False
@@ -372,6 +470,50 @@ class ApplicationView(LogView):
             )
         return self._competing  # type: ignore[return-value]
 
+
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        """When this application came to an end, as of now: its own rejection, withdrawal or
+        acceptance (``status_changed_at``), or for one still live, another offer's acceptance."""
+        application = self.application
+        if application.status in ENDED_STATUSES:
+            changed = application.status_changed_at
+            return changed if changed is not None and changed <= self.state.now else None
+        if application.status in LIVE_STATUSES and self.state.search_over:
+            return self.state.accepted_at
+        return None
+
+    @property
+    def contact(self) -> Interviewer | None:
+        """Whom notes about the whole application go to: the recruiter, else the lead
+        interviewer (the first with the written medium's detail) of the latest interview."""
+        application = self.application
+        if application.recruiter is not None:
+            return application.recruiter
+        pool = self.ended_interviews or list(application.interviews)
+        if not pool:
+            return None
+        latest = pool[-1]
+        medium = application.written_medium
+        lead = next((p for p in latest.interviewers if p.detail_for(medium)), None)
+        return lead or (latest.interviewers[0] if latest.interviewers else None)
+
+    @property
+    def timely_medium(self) -> str:
+        """The written medium, unless it is postal and a letter posted now would not reach the
+        employer :data:`POSTAL_LEAD` before the competing offer's deadline: then email, or fax,
+        whichever the contact has, else phone (a call)."""
+        medium = self.application.written_medium
+        offer = self.competing_offer
+        if medium != "postal" or offer is None or offer.respond_by is None:
+            return medium
+        if self.state.calendar.shift(self.state.now, POSTAL_LEAD) <= offer.respond_by:
+            return medium
+        person = self.contact
+        for fallback in ("email", "fax"):
+            if person is not None and person.detail_for(fallback):
+                return fallback
+        return "phone"
 
 def _contact_time(contact: Contact) -> dt.datetime:
     return contact.at

@@ -17,6 +17,7 @@ from ._loading import load_state, parse_instant, state_from_checked_document, st
 from ._model import (
     ACTIVE_STATUSES,
     CALLED_OFF,
+    ENDED_STATUSES,
     INTERVIEW_KINDS,
     INTERVIEW_STATUSES,
     LIVE_STATUSES,
@@ -39,6 +40,7 @@ from ._validation import schema_problems, suggest
 __all__ = [
     "ACTIVE_STATUSES",
     "CALLED_OFF",
+    "ENDED_STATUSES",
     "INTERVIEW_KINDS",
     "INTERVIEW_STATUSES",
     "LIVE_STATUSES",

@@ -98,6 +98,13 @@ class _Reader:
         self.tolerant = tolerant
         #: while an application's log is read: the employer's zone, for the dates a reply gives
         self.employer_tz: dt.tzinfo | None = None
+        #: where each free text was written, by field label (see State.sources)
+        self.sources: dict[str, str] = {}
+
+    def source(self, label: str, steps: list[str | int]) -> None:
+        mark = locate(self.document, steps)
+        if mark is not None and mark.line:
+            self.sources[label] = f"{mark.path}:{mark.line}"
 
     def problem(self, steps: list[str | int], message: str, *, key: bool = False) -> None:
         mark = locate(self.document, steps, key=key)
@@ -161,10 +168,34 @@ class _Reader:
         journal = self.guarded(
             self.contacts, _items(doc.get("contacts")), ["contacts"], {r.id for r in candidate.references}, set()
         )
+        self.one_acceptance(_items(doc.get("applications")))
         if self.problems:
             raise InvalidInput(self.problems)
         applications.sort(key=lambda a: a.id)
-        return State(candidate=candidate, applications=tuple(applications), version=doc.get("version", 1), contacts=journal or ())
+        return State(
+            candidate=candidate,
+            applications=tuple(applications),
+            version=doc.get("version", 1),
+            contacts=journal or (),
+            sources=self.sources,
+        )
+
+    def one_acceptance(self, raw_applications: list[Any]) -> None:
+        """A search ends once: a second ``accepted`` application is an error naming the first."""
+        accepted = [
+            (index, raw)
+            for index, raw in enumerate(raw_applications)
+            if isinstance(raw, Mapping) and raw.get("status") == "accepted"
+        ]
+        for index, raw in accepted[1:]:
+            first_index, first = accepted[0]
+            mark = locate(self.document, ["applications", first_index, "status"])
+            where = f" (line {mark.line})" if mark and mark.line else ""
+            self.problem(
+                ["applications", index, "status"],
+                f"status 'accepted' for application {raw['id']!r}, but {first['id']!r}{where} is accepted already; "
+                "only one offer can be accepted: set the other to withdrawn (or rejected)",
+            )
 
     def calendar(
         self, raw: Mapping[str, Any], steps: list[str | int], base: Calendar, hours_key: str, whose: str
@@ -372,12 +403,20 @@ class _Reader:
             self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {item['id']!r} is {status!r}")
         if starts_at is None and ended_at is None:
             return None  # its problem is reported
+        where = f"applications[{application_id}].interviews[{item['id']}]"
+        for name in ("topics", "strengths"):
+            for position, _text in enumerate(_items(item.get(name))):
+                self.source(f"{where}.{name}[{position}]", [*here, name, position])
+        for position, person in enumerate(_items(item.get("interviewers"))):
+            if isinstance(person, Mapping) and person.get("title"):
+                self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
         return Interview(
             id=item["id"],
             starts_at=starts_at,
             ended_at=ended_at,
             interviewers=tuple(people),
             topics=tuple(item.get("topics", ())),
+            strengths=tuple(item.get("strengths", ())),
             kind=item.get("kind"),
             status=status,
             rescheduled_to=item.get("rescheduled_to"),
@@ -415,6 +454,17 @@ class _Reader:
             elif target == interview.id:
                 self.problem([*steps, "interviews", index, "rescheduled_to"], f"interview {target!r} cannot be rescheduled to itself")
         ordered = sorted((i for _, i in interviews), key=lambda i: (i.begins_at, i.id))
+        recruiter = None
+        if isinstance(raw.get("recruiter"), Mapping):
+            person = raw["recruiter"]
+            recruiter = Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
+            interviewer_ids.add(recruiter.id)
+            if person.get("title"):
+                self.source(f"applications[{raw['id']}].recruiter.title", [*steps, "recruiter", "title"])
+        if raw.get("position"):
+            self.source(f"applications[{raw['id']}].position", [*steps, "position"])
+        for position, _text in enumerate(_items(raw.get("strengths"))):
+            self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
         reference_ids = {r.id for r in candidate.references}
         self.employer_tz = employer.tz  # the dates a reply gives are on the employer's clock
         contacts = self.contacts(_items(raw.get("contacts")), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
@@ -423,6 +473,12 @@ class _Reader:
         if "offer" in raw:
             received = self.instant(raw["offer"], [*steps, "offer"], "received_at", dates=False)
             respond_by = self.instant(raw["offer"], [*steps, "offer"], "respond_by", dates=True, tz=employer.tz)
+            if received is not None and respond_by is not None and respond_by < received:
+                self.problem(
+                    [*steps, "offer", "respond_by"],
+                    f"respond_by {raw['offer']['respond_by']!r} is before the offer's received_at "
+                    f"{raw['offer']['received_at']!r}; the deadline to answer comes after the offer arrives",
+                )
             if received is not None:
                 offer = Offer(received_at=received, respond_by=respond_by)
         return Application(
@@ -440,6 +496,8 @@ class _Reader:
             interviews=tuple(ordered),
             contacts=contacts,
             employer=None if employer is candidate.calendar else employer,
+            strengths=tuple(raw.get("strengths", ())),
+            recruiter=recruiter,
         )
 
 

@@ -8,13 +8,15 @@ the start of that day in the candidate's zone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from .._time import Calendar
 
 __all__ = [
     "ACTIVE_STATUSES",
     "CALLED_OFF",
+    "ENDED_STATUSES",
     "INTERVIEW_KINDS",
     "INTERVIEW_LENGTHS",
     "INTERVIEW_STATUSES",
@@ -38,6 +40,8 @@ LIVE_STATUSES = frozenset({"applied", "interviewing", "offer"})
 ACTIVE_STATUSES = LIVE_STATUSES
 #: what a reply can say the decision was
 OUTCOMES = ("rejected", "offer")
+#: statuses that end an application by themselves (``stale``: it went quiet)
+ENDED_STATUSES = frozenset({"rejected", "withdrawn", "accepted", "stale"})
 MEDIA = ("email", "postal", "fax", "phone")
 #: what an interview can be
 INTERVIEW_KINDS = ("phone_screen", "video", "onsite", "technical", "panel", "informal")
@@ -109,6 +113,8 @@ class Interview:
     interviewers: tuple[Interviewer, ...] = ()
     #: subjects discussed, for the notes that follow
     topics: tuple[str, ...] = ()
+    #: why the candidate fits, as shown in this interview: for the notes that follow
+    strengths: tuple[str, ...] = ()
     #: phone_screen, video, onsite, technical, panel, informal (or unset)
     kind: str | None = None
     status: str = "scheduled"
@@ -216,6 +222,10 @@ class Application:
     interviews: tuple[Interview, ...] = ()
     #: the log, oldest first
     contacts: tuple[Contact, ...] = ()
+    #: why the candidate fits this position: every note may mention one
+    strengths: tuple[str, ...] = ()
+    #: the employer's contact for notes about the application as a whole
+    recruiter: Interviewer | None = None
     #: the employer's calendar (zone, holidays, business hours); ``None``: the candidate's
     employer: Calendar | None = None
 
@@ -235,9 +245,30 @@ class Application:
         """How to chase: the medium asked for in the latest reply, else the preferred one (may be phone)."""
         return self.requested_medium or self.preferred_medium
 
+    def as_of(self, now: dt.datetime) -> Application:
+        """The application as it stood at ``now``.
+
+        An ending (rejected, withdrawn, accepted) whose ``status_changed_at`` is after
+        now has not happened yet: until then the application reads as ``offer`` (an
+        offer received by now), else ``interviewing`` (an interview has ended), else
+        ``applied``, with no ``status_changed_at`` (replies before the ending may still
+        change it). Any other application is returned unchanged.
+        """
+        changed = self.status_changed_at
+        if self.status not in ENDED_STATUSES or changed is None or changed <= now:
+            return self
+        if self.offer is not None and self.offer.received_at <= now:
+            before = "offer"
+        elif any(i.ends_at is not None and i.ends_at <= now for i in self.interviews):
+            before = "interviewing"
+        else:
+            before = "applied"
+        return replace(self, status=before, status_changed_at=None)
+
     def interviewer(self, interviewer_id: str) -> Interviewer | None:
-        """The most recent record of an interviewer met in any interview of this application."""
-        found = None
+        """The most recent record of an interviewer met in any interview of this application
+        (or the recruiter, when the id is theirs and nobody met has it)."""
+        found = self.recruiter if self.recruiter is not None and self.recruiter.id == interviewer_id else None
         for interview in self.interviews:
             for person in interview.interviewers:
                 if person.id == interviewer_id:
@@ -254,6 +285,10 @@ class State:
     version: int = 1
     #: the candidate's own log: entries tied to no application, oldest first
     contacts: tuple[Contact, ...] = ()
+    #: where each free text of the state was written: ``{field label: "file:line"}``
+    #: (labels as :func:`followup.delivery.messages.state_texts` gives them); empty for a
+    #: state that did not come from a file
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def application(self, application_id: str) -> Application | None:
         for application in self.applications:

@@ -157,6 +157,11 @@ _INTERVIEW = _object(
             "items": _TEXT,
             "description": "Subjects discussed, for the notes that follow (optional).",
         },
+        "strengths": {
+            "type": "array",
+            "items": _TEXT,
+            "description": "Why you fit, as this interview showed it (optional): the notes that follow mention one.",
+        },
         "interviewers": {
             "type": "array",
             "items": _INTERVIEWER,
@@ -247,6 +252,16 @@ _APPLICATION = _object(
             },
             ["received_at"],
             "An offer made by this employer.",
+        ),
+        "strengths": {
+            "type": "array",
+            "items": _TEXT,
+            "description": "Why you fit this position, in a few words each (optional): every note to the employer mentions one.",
+        },
+        "recruiter": _described(
+            _INTERVIEWER,
+            "The employer's contact for the application as a whole (a recruiter or hiring manager): "
+            "follow-ups after applying and withdrawal notes go to them. Its id is valid as a contact's 'to'.",
         ),
         "interviews": {"type": "array", "items": _INTERVIEW, "description": "The interviews, in any order."},
         "contacts": {"type": "array", "items": _CONTACT, "description": "The contact log, in any order."},

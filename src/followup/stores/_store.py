@@ -443,6 +443,7 @@ def interview_to_document(interview: Interview) -> dict[str, Any]:
             "ended_at": _iso(interview.ended_at),
             "interviewers": [_interviewer_to_document(p) for p in interview.interviewers],
             "topics": list(interview.topics),
+            "strengths": list(interview.strengths),
             "kind": interview.kind,
             "status": interview.status if interview.status != "scheduled" else None,
             "rescheduled_to": interview.rescheduled_to,
@@ -490,6 +491,8 @@ def application_head(application: Application) -> dict[str, Any]:
             "decision_expected_by": _iso(application.decision_expected_by),
             "follow_up_requested_on": _iso(application.follow_up_requested_on),
             "offer": offer,
+            "strengths": list(application.strengths),
+            "recruiter": _interviewer_to_document(application.recruiter) if application.recruiter is not None else None,
             "employer": employer_to_document(application),
         }
     )
@@ -548,13 +551,22 @@ def build_state(
     applications: list[dict[str, Any]],
     journal: list[dict[str, Any]],
     source: str,
+    sources: Mapping[str, str] | None = None,
 ) -> State:
-    """A :class:`followup.State` from stored documents (checked when they were stored)."""
+    """A :class:`followup.State` from stored documents (checked when they were stored).
+
+    :param sources: where the imported file wrote each free text (see
+        :attr:`followup.State.sources`), kept by the store so a message check can
+        still name the file and line.
+    """
+    import dataclasses
+
     from ..state import state_from_checked_document
 
     document = {"version": version, "candidate": dict(candidate), "applications": applications, "contacts": journal}
     try:
-        return state_from_checked_document(document, source)
+        state = state_from_checked_document(document, source)
+        return dataclasses.replace(state, sources=dict(sources)) if sources else state
     except InvalidInput as exc:
         raise StoreError(f"the store {source} holds a state followup cannot read:\n{exc}") from None
 

@@ -346,8 +346,9 @@ class SQLStore:
         """Whether a change of an application's head can change other applications' agendas:
         competing offers compare offers and priorities, company caps count by company."""
         if old is None:
-            return new.get("status") == "offer"
-        if "offer" in (old.get("status"), new.get("status")):
+            return new.get("status") in ("offer", "accepted")
+        if {"offer", "accepted"} & {old.get("status"), new.get("status")}:
+            # an offer is leverage for the others, an acceptance ends their chase
             return True
         return any(old.get(k) != new.get(k) for k in ("company", "priority"))
 
@@ -374,6 +375,12 @@ class SQLStore:
                     touched.add(subject)
             if self._meta("state_version") != str(state.version):
                 self._set_meta("state_version", str(state.version))
+            if state.sources:
+                # where the imported file wrote each text, for messages that name a typo's line
+                kept = json.loads(self._meta("sources") or "{}")
+                merged = canonical({**kept, **state.sources})
+                if merged != self._meta("sources"):
+                    self._set_meta("sources", merged)
             everyone = False
             for application in state.applications:
                 head = canonical(application_head(application))
@@ -443,7 +450,7 @@ class SQLStore:
             for subject, doc in contact_rows:
                 documents[subject]["contacts"].append(json.loads(doc))
         if ids is not None and heads == "offers" and as_of is not None:
-            for identifier, head in self._offers_that_matter(as_of):
+            for identifier, head in self._offers_that_matter(as_of) + self._heads_that_end_or_lead():
                 if identifier not in documents:
                     documents[identifier] = json.loads(head)
         elif ids is not None and heads != "none":
@@ -454,6 +461,19 @@ class SQLStore:
                 if identifier not in documents:
                     documents[identifier] = json.loads(head)
         return [documents[k] for k in sorted(documents)]
+
+    def _heads_that_end_or_lead(self) -> list[Any]:
+        """The accepted application (which ends every other's chase) and the two live
+        applications wanted most of each live status (which decide who is the most
+        wanted): a few indexed look-ups, whatever the store holds."""
+        rows = list(self._all("SELECT id, head FROM followup_applications WHERE status = 'accepted'"))
+        for status in ("applied", "interviewing", "offer"):
+            rows += self._all(
+                "SELECT id, head FROM followup_applications WHERE status = ? "
+                "ORDER BY priority, offer_received_at, id LIMIT 2",
+                (status,),
+            )
+        return rows
 
     def _offers_that_matter(self, as_of: dt.datetime) -> list[Any]:
         """The pending offers an application's facts can depend on at ``as_of``.
@@ -496,7 +516,8 @@ class SQLStore:
             version = int(self._meta("state_version") or 1)
             documents = self._application_documents(applications, heads=heads, as_of=as_of)
             journal = [json.loads(doc) for (doc,) in self._all("SELECT doc FROM followup_contacts WHERE subject = ?", (JOURNAL,))]
-        return build_state(version, json.loads(candidate), documents, journal, self.url)
+            sources = json.loads(self._meta("sources") or "{}")
+        return build_state(version, json.loads(candidate), documents, journal, self.url, sources)
 
     def export_document(self) -> dict[str, Any]:
         state = self.load_state()
@@ -569,7 +590,8 @@ class SQLStore:
             raise InvalidInput.single("status", f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
         with self._transaction():
             head, _ = self._require_application(application)
-            everyone = "offer" in (head.get("status"), status)
+            # an offer is leverage for the others; an acceptance ends their chase
+            everyone = bool({"offer", "accepted"} & {head.get("status"), status})
             head["status"] = status
             head["status_changed_at"] = at.isoformat()
             self._run(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ...engine import Action
 from ...plugins import hookimpl
 from .._channel import Message
-from ._context import WRITTEN_KINDS, build_context, known_words, medium_of, recipient_party
+from ._context import WRITTEN_KINDS, build_context, known_words, medium_of, recipient_party, state_texts
 
 if TYPE_CHECKING:
     from ._render import Renderer, get_renderer
@@ -37,6 +37,7 @@ __all__ = [
     "medium_of",
     "recipient_party",
     "render_message",
+    "state_texts",
 ]
 
 

@@ -9,15 +9,28 @@ from typing import Any
 
 from ..._errors import InvalidInput
 from ...engine import Action
-from ...state import Application, Interview, Interviewer, Reference, State
+from ...state import ACTIVE_STATUSES, Application, Interview, Interviewer, Reference, State
 from .._channel import MEDIA, Party
 
-__all__ = ["WRITTEN_KINDS", "build_context", "medium_of", "recipient_party"]
+__all__ = ["WRITTEN_KINDS", "build_context", "known_words", "medium_of", "recipient_party", "state_texts"]
 
 #: kinds whose message goes to someone other than the candidate
 WRITTEN_KINDS = frozenset(
-    {"thank_you_note", "bridge_note", "follow_up", "requested_follow_up", "leverage_follow_up", "reference_alert", "close_the_loop"}
+    {
+        "thank_you_note",
+        "bridge_note",
+        "follow_up",
+        "requested_follow_up",
+        "leverage_follow_up",
+        "reference_alert",
+        "withdrawal_note",
+        "reference_thanks",
+        "application_follow_up",
+        "close_the_loop",
+    }
 )
+#: application-level notes that go to the recruiter first, then the latest interview's lead
+_TO_CONTACT = frozenset({"withdrawal_note", "application_follow_up"})
 
 
 def build_context(
@@ -46,6 +59,7 @@ def build_context(
     """
     application = _application(state, action, now)
     interview = _interview(application, action)
+    moment = now or action.due_at
     interviewer: Interviewer | None = None
     reference: Reference | None = None
     medium = medium_of(action, application)
@@ -57,6 +71,9 @@ def build_context(
             interviewer = _find_interviewer(application, interview, action.recipient)
             if interviewer is None:
                 raise _missing(action, f"interviewer {action.recipient!r} of application {application.id!r}")
+    elif application is not None and action.kind in _TO_CONTACT and application.recruiter is not None:
+        interviewer = application.recruiter
+        interview = interview or _latest_interview(application)
     elif application is not None and action.kind in WRITTEN_KINDS | {"status_call"}:
         interview = interview or _latest_interview(application)
         if interview is not None:
@@ -67,6 +84,8 @@ def build_context(
         # a position the state leaves out reads as "the open position"
         application = dataclasses.replace(application, position="open")
     interviewers = interview.interviewers if interview is not None else ()
+    if interviewer is not None and interviewer not in interviewers and application is not None:
+        interviewers = tuple(p for i in application.interviews for p in i.interviewers if p.id == interviewer.id)[:1] or interviewers
     recipient_index = 0
     if interviewer is not None:
         recipient_index = next((i for i, p in enumerate(interviewers) if p.id == interviewer.id), 0)
@@ -86,7 +105,12 @@ def build_context(
         "recipient_index": recipient_index,
         "reference": reference,
         "recipient": recipient_party(interviewer, reference, application),
-        "competing_offer": _competing_offer(state, application) if action.kind == "leverage_follow_up" else None,
+        "competing_offer": _competing_offer(state, application, moment) if action.kind == "leverage_follow_up" else None,
+        "first_choice": _first_choice(state, application, moment) if action.kind == "leverage_follow_up" else False,
+        "strength": _strength(application, interview, recipient_index),
+        "thanks_owed": _thanks_owed(application, interviewer, action),
+        "accepted": _accepted(state, moment),
+        "met": _met(application),
         "known_words": known_words(state),
     }
 
@@ -120,18 +144,46 @@ def recipient_party(
 
 
 def known_words(state: State) -> frozenset[str]:
-    """Names, titles, companies, positions and topics: words the spelling check must accept."""
+    """The words the spelling check accepts from the state: people's and companies' names.
+
+    Everything else the state carries (positions, titles, topics, strengths) is
+    checked like the template's own words, so a typo there is caught before it goes out.
+    """
     texts: list[str] = [state.candidate.name]
     texts.extend(r.name for r in state.candidate.references)
     for application in state.applications:
-        texts.extend(t for t in (application.company, application.position) if t)
-        for interview in application.interviews:
-            texts.extend(interview.topics)
-            for person in interview.interviewers:
-                texts.extend(t for t in (person.name, person.title, person.postal_address) if t)
+        texts.append(application.company)
+        people = [p for i in application.interviews for p in i.interviewers]
+        if application.recruiter is not None:
+            people.append(application.recruiter)
+        texts.extend(p.name for p in people if p.name)
     from ._words import words
 
     return frozenset(word.lower() for text in texts for word in words(text))
+
+
+def state_texts(state: State) -> list[tuple[str, str]]:
+    """Every free text of the state a message may quote, as ``(field label, text)``.
+
+    Labels read like ``applications[harbor].interviews[panel].interviewers[lars].title``;
+    :attr:`followup.State.sources` maps them to the file and line they came from.
+    """
+    found: list[tuple[str, str]] = []
+    for application in state.applications:
+        where = f"applications[{application.id}]"
+        if application.position:
+            found.append((f"{where}.position", application.position))
+        found.extend((f"{where}.strengths[{i}]", text) for i, text in enumerate(application.strengths))
+        if application.recruiter is not None and application.recruiter.title:
+            found.append((f"{where}.recruiter.title", application.recruiter.title))
+        for interview in application.interviews:
+            here = f"{where}.interviews[{interview.id}]"
+            found.extend((f"{here}.topics[{i}]", text) for i, text in enumerate(interview.topics))
+            found.extend((f"{here}.strengths[{i}]", text) for i, text in enumerate(interview.strengths))
+            found.extend(
+                (f"{here}.interviewers[{p.id}].title", p.title) for p in interview.interviewers if p.title
+            )
+    return found
 
 
 def _application(state: State, action: Action, now: dt.datetime | None) -> Application | None:
@@ -144,7 +196,7 @@ def _application(state: State, action: Action, now: dt.datetime | None) -> Appli
     if application is None:
         raise _missing(action, f"application {action.application!r}")
     said = application.contacts if now is None else tuple(c for c in application.contacts if c.at <= now)
-    return as_of_replies(application, said)
+    return as_of_replies(application.as_of(now) if now is not None else application, said)
 
 
 def _interview(application: Application | None, action: Action) -> Interview | None:
@@ -202,7 +254,7 @@ def _lead_contact(interview: Interview, medium: str) -> Interviewer | None:
     return interview.interviewers[0] if interview.interviewers else None
 
 
-def _competing_offer(state: State, application: Application | None) -> dict[str, Any] | None:
+def _competing_offer(state: State, application: Application | None, moment: dt.datetime) -> dict[str, Any] | None:
     if application is None:
         return None
     offers = [
@@ -210,7 +262,7 @@ def _competing_offer(state: State, application: Application | None) -> dict[str,
         for other in state.applications
         if other.id != application.id
         and other.offer is not None
-        and other.status == "offer"
+        and other.as_of(moment).status == "offer"
         and other.priority > application.priority
     ]
     if not offers:
@@ -223,6 +275,58 @@ def _competing_offer(state: State, application: Application | None) -> dict[str,
         "received_at": best.offer.received_at,
         "respond_by": best.offer.respond_by,
     }
+
+
+def _strength(application: Application | None, interview: Interview | None, index: int) -> str | None:
+    """One reason the candidate fits, to mention: the interview's own first, else the
+    application's; a different one for each recipient while there are enough."""
+    strengths = (interview.strengths if interview is not None else ()) or (
+        application.strengths if application is not None else ()
+    )
+    return strengths[index % len(strengths)] if strengths else None
+
+
+def _thanks_owed(application: Application | None, person: Interviewer | None, action: Action) -> Interview | None:
+    """For a note after an ending: the latest interview this person sat in whose thank-you
+    note is not in the log (the note then carries those thanks), else ``None``."""
+    if application is None or person is None or action.kind not in ("bridge_note", "withdrawal_note"):
+        return None
+    sat_in = [i for i in application.interviews if i.ends_at is not None and any(p.id == person.id for p in i.interviewers)]
+    for interview in sorted(sat_in, key=lambda i: (i.ends_at, i.id), reverse=True):
+        thanked = any(
+            c.kind == "thank_you_note" and c.to == person.id and c.interview in (None, interview.id)
+            for c in application.contacts
+        )
+        return None if thanked else interview
+    return None
+
+
+def _accepted(state: State, moment: dt.datetime) -> Application | None:
+    """The accepted application, once its acceptance has happened by ``moment``."""
+    return next((a for a in state.applications if a.as_of(moment).status == "accepted"), None)
+
+
+def _met(application: Application | None) -> tuple[Interviewer, ...]:
+    """Everyone met in the application's interviews, once each, in order."""
+    if application is None:
+        return ()
+    seen: dict[str, Interviewer] = {}
+    for interview in application.interviews:
+        for person in interview.interviewers:
+            seen.setdefault(person.id, person)
+    return tuple(seen.values())
+
+
+def _first_choice(state: State, application: Application | None, moment: dt.datetime) -> bool:
+    """Whether the application is wanted strictly more than every other live one at ``moment``."""
+    if application is None:
+        return False
+    others = [
+        a.priority
+        for a in state.applications
+        if a.id != application.id and a.as_of(moment).status in ACTIVE_STATUSES
+    ]
+    return all(application.priority < p for p in others)
 
 
 def _missing(action: Action, what: str) -> InvalidInput:

@@ -4,10 +4,14 @@ Each is a :func:`~followup.plugins.hookspecs.followup_check_message` implementat
 returns :class:`followup.Block` reasons; any block stops the delivery.
 
 Spelling uses pyspellchecker's dictionary (English by default; ``[spelling]
-language`` in the configuration picks another) and also accepts every name, title,
-company, position and topic of the state plus the configuration's ``[spelling]
-words``. Words written entirely in capitals (acronyms such as ``BI`` or ``ML``),
-email addresses, links and anything with a digit are not checked.
+language`` in the configuration picks another). Every word that goes out is
+checked, the state's positions, titles, topics and strengths included; the only
+words accepted without the dictionary are people's and companies' names, the
+configuration's ``[spelling] words`` and the personal word list (``[spelling]
+word_list``). A blocked message names each word and where it came from: the state
+file and line, or the template and line. Words written entirely in capitals
+(acronyms such as ``BI`` or ``ML``), email addresses, links and anything with a
+digit are not checked.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from .._channel import Block, Message
 if TYPE_CHECKING:
     from spellchecker import SpellChecker
 
-__all__ = ["check_contact_detail", "check_placeholders", "check_spelling", "misspelled"]
+__all__ = ["check_contact_detail", "check_placeholders", "check_spelling", "misspelled", "workplace_words"]
 
 #: which :class:`followup.Party` attribute each medium needs
 _DETAIL = {"email": "email", "postal": "postal_address", "fax": "fax"}
@@ -35,6 +39,15 @@ _PLACEHOLDER = re.compile(
     r"|\[(?:[A-Z][A-Z _]+|name|company|title|position|date)\]"  # [NAME], [company]
     r"|\b(?:TODO|TBD|FIXME|XXX|None|null|undefined)\b"
 )
+
+
+@lru_cache(maxsize=1)
+def workplace_words() -> frozenset[str]:
+    """The shipped list of working-life words the general dictionary lacks (``roadmap``)."""
+    from importlib.resources import files
+
+    text = files("followup.delivery.messages").joinpath("workplace_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=4)
@@ -52,7 +65,7 @@ def misspelled(text: str, known: Iterable[str] = (), *, language: str = "en") ->
     """
     from ._words import words
 
-    accepted = {word.lower() for word in known}
+    accepted = {word.lower() for word in known} | workplace_words()
     dictionary = _dictionary(language)
     found: dict[str, list[str]] = {}
     candidates: dict[str, str] = {}
@@ -77,7 +90,12 @@ def misspelled(text: str, known: Iterable[str] = (), *, language: str = "en") ->
 
 
 def check_spelling(message: Message, context: Mapping[str, Any]) -> list[Block]:
-    """Block a message whose subject or body has a word neither the dictionary nor the state knows."""
+    """Block a message with a word the dictionary does not know, naming where it came from.
+
+    Accepted without the dictionary: people's and companies' names (the state's and
+    the message's sender and recipient), ``[spelling] words`` and the personal word
+    list. Titles, positions, topics and strengths from the state are checked.
+    """
     settings = (context.get("config") or {}).get("spelling") or {}
     if settings.get("enabled") is False:
         return []
@@ -88,29 +106,72 @@ def check_spelling(message: Message, context: Mapping[str, Any]) -> list[Block]:
         known = set(known_words(context["state"]))
     from ._words import words
 
-    for extra in settings.get("words") or ():
+    for extra in [*(settings.get("words") or ()), *(settings.get("personal_words") or ())]:
         known.update(word.lower() for word in words(str(extra)))
     for party in (message.sender, message.recipient):
         if party is not None:
-            for text in (party.name, party.title, party.organisation, party.postal_address):
+            for text in (party.name, party.organisation):
                 if text:
                     known.update(word.lower() for word in words(text))
     wrong = misspelled(f"{message.subject}\n{message.body}", known, language=str(settings.get("language", "en")))
     if not wrong:
         return []
     listed = "; ".join(
-        f"{word!r} (did you mean {' or '.join(repr(s) for s in suggestions)}?)"
+        f"{word!r}{_origin(word, message, context)} (did you mean {' or '.join(repr(s) for s in suggestions)}?)"
         if suggestions
-        else f"{word!r} (no suggestion)"
+        else f"{word!r}{_origin(word, message, context)} (no suggestion)"
         for word, suggestions in wrong.items()
     )
     return [
         Block(
             "spelling",
-            f"{message.key}: misspelled {listed}. Fix the template or the state, or add the word to [spelling] words "
-            "in the configuration file",
+            f"{message.key}: misspelled {listed}. Fix the template or the state, or add the word to your "
+            "personal word list ([spelling] word_list) or to [spelling] words in the configuration file",
         )
     ]
+
+
+def _origin(word: str, message: Message, context: Mapping[str, Any]) -> str:
+    """`` from <state file:line> (<field>)`` or `` from template <file:line>``, or nothing."""
+    from ..messages import state_texts
+    from ..messages._words import words
+
+    lowered = word.lower()
+    state = context.get("state")
+    if state is not None:
+        application = message.action.application if message.action is not None else None
+        texts = state_texts(state)
+        mine = f"applications[{application}]" if application else None
+        texts.sort(key=lambda item: 0 if mine and item[0].startswith(f"{mine}.") else 1)
+        for label, text in texts:
+            if lowered in (w.lower() for w in words(text)):
+                where = state.sources.get(label)
+                place = f"{where}, " if where else "the state, "
+                return f" from {place}{label} {text!r}"
+    line = _template_line(lowered, message.kind, context)
+    return f" from template {line}" if line else ""
+
+
+def _template_line(word: str, kind: str, context: Mapping[str, Any]) -> str | None:
+    """Where a template (or the shared macros) writes ``word``: ``file:line``."""
+    from pathlib import Path
+
+    import jinja2
+
+    from ..messages import get_renderer
+
+    folder = (context.get("config") or {}).get("template_dir")
+    env = get_renderer(Path(folder) if folder else None).env
+    pattern = re.compile(rf"(?<![\w']){re.escape(word)}(?![\w'])", re.IGNORECASE)
+    for name in (f"{kind}.txt", "_common.txt"):
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            continue
+        for number, text in enumerate(source.splitlines(), start=1):
+            if pattern.search(text):
+                return f"{Path(filename).name if filename else name}:{number}"
+    return None
 
 
 def check_placeholders(message: Message, context: Mapping[str, Any]) -> list[Block]:
