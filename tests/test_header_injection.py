@@ -142,7 +142,7 @@ def _hostile(note: Message, where: str, value: str) -> Message:
 
 def _headers_of(raw: bytes) -> list[str]:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    return [name.lower() for name in parsed.keys()]
+    return [name.lower() for name in parsed]
 
 
 def test_a_clean_note_arrives_with_its_own_headers(smtp: tuple[Inbox, int], note: Message) -> None:

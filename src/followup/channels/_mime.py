@@ -111,7 +111,7 @@ def _verify_headers(key: str, mail: EmailMessage) -> None:
             continue
         name, colon, _ = line.partition(b":")
         found.append(name.decode("ascii", "replace").strip().lower() if colon else "<text>")
-    expected = [name.lower() for name in mail.keys()]
+    expected = [name.lower() for name in mail]
     if stray or found != expected:
         extra = [name for name in found if name not in expected]
         raise DeliveryError(
