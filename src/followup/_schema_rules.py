@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from ._schema_state import SCHEMA_BASE
-from ._time import Offset
+from ._time import MAX_OFFSET, Offset
 from ._vocabulary import LEVELS, Vocabulary
 
 __all__ = ["published_rules_schema", "rules_schema"]
@@ -34,7 +34,12 @@ def _offset(description: str) -> dict[str, Any]:
         "type": "object",
         "description": description + " Exactly one unit.",
         "properties": {
-            unit: {"type": "integer", "minimum": 0, "description": f"How many {unit.replace('_', ' ')}."}
+            unit: {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_OFFSET[unit],
+                "description": f"How many {unit.replace('_', ' ')} (at most {MAX_OFFSET[unit]:,}, about ten years).",
+            }
             for unit in Offset.UNITS
         },
         "additionalProperties": False,
@@ -197,7 +202,6 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
                 "enum": ["recipient"],
                 "description": "One action per recipient of the application, even if met in several interviews.",
             },
-            "message": {"type": "string", "description": "The template used to write the message (defaults to the kind)."},
         },
     }
     cap = {
@@ -240,6 +244,7 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             "extends": {
                 "type": "string",
                 "minLength": 1,
+                "maxLength": 1024,
                 "description": "'default' for the packaged default rulebook, or a path (relative to this file) to build on.",
             },
             "description": {"type": "string", "description": "What this rulebook is for."},

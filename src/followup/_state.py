@@ -11,7 +11,7 @@ from ._errors import InvalidInput, Problem
 from ._model import Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema_state import STATE_SCHEMA
 from ._source import load_document, locate
-from ._time import UTC, Calendar, HolidaySet, parse_clock, zone
+from ._time import UTC, Calendar, HolidaySet, parse_clock, supported, zone
 from ._validation import schema_problems, suggest
 
 __all__ = ["load_state", "parse_instant", "state_from_document"]
@@ -27,6 +27,8 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
     from pendulum.parsing.exceptions import ParserError
 
     value = text.strip()
+    if len(value) > 100:
+        raise ValueError(f"{text[:40]!r}… ({len(text):,} characters) is not an ISO 8601 date or datetime")
     named_zone: dt.tzinfo | None = None
     if value.endswith("]") and "[" in value:
         value, _, name = value[:-1].partition("[")
@@ -36,10 +38,12 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
             raise ValueError(f"unknown time zone {name!r} in {text!r}") from None
     try:
         parsed = parse_iso8601(value)
-    except (ParserError, ValueError):
+    except (ParserError, ValueError, OverflowError):
         raise ValueError(
             f"{text!r} is not an ISO 8601 date or datetime (e.g. 2026-03-02T14:00:00+01:00)"
         ) from None
+    if isinstance(parsed, dt.date | dt.datetime):
+        supported(parsed, text)
     if isinstance(parsed, dt.datetime):
         if named_zone is not None:
             if parsed.tzinfo is not None:
@@ -53,7 +57,9 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
             )
         offset = parsed.utcoffset()
         assert offset is not None
-        return parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
+        moment = parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
+        supported(moment, text)
+        return moment
     if isinstance(parsed, dt.date) and named_zone is None:
         if tz is None:
             raise ValueError(f"{text!r} is a date; a datetime with an offset is needed here")
@@ -103,7 +109,7 @@ class _Reader:
         if self.problems:
             raise InvalidInput(self.problems)
         applications.sort(key=lambda a: a.id)
-        return State(candidate=candidate, applications=tuple(applications), version=doc["version"], contacts=journal)
+        return State(candidate=candidate, applications=tuple(applications), version=int(doc["version"]), contacts=journal)
 
     def candidate(self, raw: Mapping[str, Any], steps: list[str | int]) -> Candidate:
         tz: dt.tzinfo
