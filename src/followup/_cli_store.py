@@ -284,6 +284,7 @@ def register(group: click.Group) -> None:
         --once it keeps running, waking when something next falls due.
         """
         import logging
+        import math
         import time
 
         from ._config import load_config
@@ -291,6 +292,9 @@ def register(group: click.Group) -> None:
         from .cli import load_rules
         from .dispatch import Dispatcher
 
+        for option, seconds, longest in (("--timeout", timeout, 3600.0), ("--poll", poll, 86400.0)):
+            if not (math.isfinite(seconds) and seconds <= longest):
+                raise InvalidInput.single(option, f"{seconds!r} is not a number of seconds up to {longest:g}")
         logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
         store = _open(store_url)
         try:

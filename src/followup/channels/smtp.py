@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .._config import secret_from_env
+from .._config import seconds_setting, secret_from_env
 from .._delivery import DeliveryError, Message, Receipt
 from ._mime import build_email
 
@@ -148,7 +148,7 @@ def smtp_settings(settings: Mapping[str, Any], *, channel: str) -> dict[str, Any
         "username": settings.get("username"),
         "password": secret_from_env(settings, "password_env", channel=channel),
         "sender_email": settings.get("from"),
-        "timeout": float(settings.get("timeout", 30)),
+        "timeout": seconds_setting(settings, "timeout", 30, channel=channel),
         "ca_file": settings.get("ca_file"),
         "name": channel,
     }
