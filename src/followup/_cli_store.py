@@ -120,7 +120,12 @@ def register(group: click.Group) -> None:
         else:
             from pathlib import Path
 
-            Path(output).write_text(text, encoding="utf-8")
+            from ._private import write_private
+
+            try:
+                write_private(Path(output), text.encode("utf-8"))
+            except OSError as exc:
+                raise InvalidInput.single(output, f"cannot write the export: {exc.strerror or exc}") from None
 
     @group.group("log")
     def log_group() -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .._delivery import DeliveryError, Message, Receipt
+from .._private import private_folder, write_private
 
 __all__ = ["CALENDAR_SCHEMA", "CalendarChannel", "agenda_calendar", "build_calendar", "event_for", "uid_for"]
 
@@ -150,7 +151,7 @@ class CalendarChannel:
 
         uid = uid_for(message)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.file.parent)
             with _locked(self.file):
                 if self.file.exists() and self.file.stat().st_size:
                     try:
@@ -172,9 +173,7 @@ class CalendarChannel:
                 _add_zones(calendar)
                 data = bytes(calendar.to_ical())
                 Calendar.from_ical(data)  # what we write must parse back
-                temporary = self.file.with_name(f".{self.file.name}.tmp")
-                temporary.write_bytes(data)
-                os.replace(temporary, self.file)
+                write_private(self.file, data)
         except OSError as exc:
             raise DeliveryError(
                 f"{message.key}: cannot update {self.file}: {exc.strerror or exc}", transient=False
@@ -190,7 +189,7 @@ class _locked:
         self.handle: Any = None
 
     def __enter__(self) -> None:
-        self.handle = self.path.open("a")
+        self.handle = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: one writer at a time is up to the user

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._errors import InvalidInput
+from .._private import FILE_MODE, private_folder
 from .._store import StoreError
 from .sql import Dialect, SQLStore
 
@@ -104,11 +105,9 @@ def open_sqlite(url: str, *, create: bool = True) -> SQLStore:
         if not create:
             raise StoreError(f"no store at {path}: run `followup init` (or pass --store URL)")
         try:
-            if not path.parent.exists():
-                path.parent.mkdir(mode=0o700, parents=True)
-                os.chmod(path.parent, 0o700)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            os.chmod(path, 0o600)  # whatever the umask
+            private_folder(path.parent)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            os.chmod(path, FILE_MODE)  # whatever the umask
         except FileExistsError:
             pass  # another process made it at the same moment
         except OSError as exc:
