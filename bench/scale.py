@@ -9,7 +9,7 @@ Used by ``bench/run.py``; can also be run alone::
 ids) from a few hundred applications of the seeded workload, so their shape is the
 workload's: statuses, interviews, logs. Every one of them is settled, as a previous
 run of the dispatcher leaves it: its ``next_wake_at`` lies in the future. Then 100
-of them are made due, and one :meth:`followup.dispatch.Dispatcher.tick` (batch of
+of them are made due, and one :meth:`followup.Dispatcher.tick` (batch of
 100) is timed: lease, load, evaluate with the default rulebook, claim, render, check,
 deliver through the file outbox channel, record, release. Each repeat makes a fresh
 100 due, so every timed tick does the same kind of work.
@@ -67,7 +67,7 @@ CANDIDATE = {
 
 def templates(count: int = TEMPLATES) -> tuple[Any, list[Any]]:
     """The benchmark candidate and ``count`` validated applications of the workload."""
-    from followup._state import state_from_document
+    from followup.state import state_from_document
 
     applications = [a for document in workload.documents(count, seed=11) for a in document["applications"]]
     state = state_from_document({"version": 1, "candidate": CANDIDATE, "applications": applications}, "<templates>")
@@ -94,7 +94,7 @@ def _connection(store: Any) -> Any:
 
 def fill(url: str, count: int) -> Any:
     """A store at ``url`` holding ``count`` settled applications (none due)."""
-    from followup._store import open_store
+    from followup.stores import open_store
     from followup.stores.sql import encode_instant
 
     store = open_store(url)
@@ -129,8 +129,7 @@ def make_due(store: Any, count: int, stored: int, round_number: int) -> list[str
 
 def dispatcher(store: Any, outbox: Path) -> Any:
     from followup import Engine, load_rulebook
-    from followup._config import Config
-    from followup.dispatch import Dispatcher
+    from followup.delivery import Config, Dispatcher
 
     config = Config(
         data={
@@ -277,7 +276,7 @@ def _stream_child(url: str) -> None:
     import resource
 
     from followup import Engine, load_rulebook
-    from followup._store import open_store
+    from followup.stores import open_store
 
     store = open_store(url, create=False)
     connection = _connection(store)

@@ -273,7 +273,7 @@ def documents(n: int, seed: int = 7, now: dt.datetime = NOW) -> Iterator[dict[st
 
 def states(n: int, seed: int = 7, now: dt.datetime = NOW) -> Iterator[Any]:
     """The same workload, validated and loaded as :class:`followup.State` objects."""
-    from followup._state import state_from_document
+    from followup.state import state_from_document
 
     for number, document in enumerate(documents(n, seed, now)):
         yield state_from_document(document, f"<workload document {number}>")

@@ -11,12 +11,11 @@ import pytest
 from icalendar import Calendar
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError
-from followup.channels import CHANNELS, build_channel
-from followup.channels.ical import uid_for
 from followup.cli import main
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.channels.ical import uid_for
+from followup.delivery.messages import build_context, render_message
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
 NOW = parse_instant("2026-11-30T09:30:00+01:00")

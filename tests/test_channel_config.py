@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from followup import InvalidInput
-from followup._config import DEFAULT_ROUTES, load_config
+from followup.delivery import DEFAULT_ROUTES, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

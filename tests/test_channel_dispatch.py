@@ -15,10 +15,9 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 from followup import load_state, parse_instant
-from followup._config import Config
-from followup._store import open_store
-from followup.dispatch import Dispatcher
+from followup.delivery import Config, Dispatcher
 from followup.plugins import build_plugin_manager
+from followup.stores import open_store
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
 NOW = parse_instant("2026-11-30T09:30:00+01:00")

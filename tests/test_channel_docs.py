@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from followup._config import CONFIG_SCHEMA, load_config
-from followup.channels import CHANNELS, build_channel
+from followup.delivery import CONFIG_SCHEMA, load_config
+from followup.delivery.channels import CHANNELS, build_channel
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS_DOC = (ROOT / "docs" / "channels.md").read_text(encoding="utf-8")
@@ -49,7 +49,7 @@ def test_every_setting_of_every_channel_and_of_the_file_is_documented() -> None:
 
 
 def test_every_shipped_template_is_documented() -> None:
-    folder = ROOT / "src" / "followup" / "messages" / "templates"
+    folder = ROOT / "src" / "followup" / "delivery" / "messages" / "templates"
     for template in folder.iterdir():
         assert f"`{template.name}`" in MESSAGES_DOC, template.name
 
@@ -77,7 +77,7 @@ def test_the_python_examples_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest
 
 def test_the_override_example_renders(tmp_path: Path) -> None:
     from followup import Engine, load_rulebook, load_state, parse_instant
-    from followup.messages import build_context, render_message
+    from followup.delivery.messages import build_context, render_message
 
     override = next(b for b in blocks(MESSAGES_DOC, "jinja") if "extends" in b)
     (tmp_path / "thank_you_note.txt").write_text(override, encoding="utf-8")

@@ -21,12 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError, Party
-from followup.builtins.checks import followup_check_message
-from followup.channels import CHANNELS, build_channel
-from followup.channels.fax import gateway_address
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError, Party
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.channels.fax import gateway_address
+from followup.delivery.messages import build_context, render_message
+from followup.delivery.messages.checks import followup_check_message
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
 NOW = parse_instant("2026-11-30T09:30:00+01:00")

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError, Party
-from followup.channels import CHANNELS, build_channel
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError, Party
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.messages import build_context, render_message
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
 NOW = parse_instant("2026-11-30T09:30:00+01:00")
@@ -108,7 +107,7 @@ def test_an_email_without_an_address_or_an_unwritable_folder_is_a_permanent_fail
 def test_a_relative_folder_is_read_from_the_configuration_files_folder(tmp_path: Path) -> None:
     config_file = tmp_path / "config.toml"
     config_file.write_text('[channels.outbox]\nfolder = "letters"\n')
-    from followup._config import load_config
+    from followup.delivery import load_config
 
     channel = build_channel(OUTBOX, load_config(config_file))
     assert channel.folder == tmp_path / "letters"

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from followup import Engine, InvalidInput, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError
-from followup.channels import CHANNELS, build_channel
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.messages import build_context, render_message
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
 NOW = parse_instant("2026-11-30T09:30:00+01:00")

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
-from followup._delivery import Block, Party
-from followup.builtins.checks import check_contact_detail, check_placeholders, check_spelling, misspelled
-from followup.messages import build_context, render_message
+from followup.delivery import Block, Party
+from followup.delivery.messages import build_context, render_message
+from followup.delivery.messages.checks import check_contact_detail, check_placeholders, check_spelling, misspelled
 from followup.plugins import build_plugin_manager
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"

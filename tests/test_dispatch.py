@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from followup import Engine, hookimpl, load_state
-from followup._config import Config
-from followup._delivery import Block, DeliveryError, Message
-from followup._store import Store
-from followup.dispatch import Dispatcher
+from followup.delivery import Block, Config, DeliveryError, Dispatcher, Message
+from followup.stores import Store
 from followup.stores.memory import open_memory
 from followup.testing.stores import (
     SAMPLE_DUE,
@@ -287,7 +285,7 @@ class Suppressed:
 def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
     """Eight notes due at one company, a ceiling of five per company: five go, three are
     held back (and the hook says so), across the company's two applications."""
-    from followup._rulebook import load_rulebook
+    from followup.rules import load_rulebook
     from followup.testing.stores import CEILING, CONCURRENCY_RULES, concurrency_state
 
     store = open_memory("memory:")
@@ -310,7 +308,7 @@ def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
 
 def test_a_delivery_that_keeps_killing_its_worker_is_given_up(store: Store) -> None:
     """Claims left behind by dead workers are retried only up to the attempt limit."""
-    from followup._store import OutboxEntry, action_to_dict
+    from followup.stores import OutboxEntry, action_to_dict
 
     key = "thank-you-note:acme:onsite:sam"
     action = Engine().evaluate(store.load_state(), SAMPLE_NOW).get(key)

@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup import DeliveryError, Engine, Message, load_state
-from followup._config import Config
-from followup._rulebook import load_rulebook
-from followup.dispatch import Dispatcher
+from followup.delivery import Config, Dispatcher
+from followup.rules import load_rulebook
 from followup.stores.memory import open_memory
 from followup.testing.stores import (
     CEILING,

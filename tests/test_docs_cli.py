@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from conftest import ROOT
-from followup import cli
+from followup.cli import _main as cli
 
 
 def test_every_command_is_documented() -> None:

@@ -27,10 +27,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from followup import Engine, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError, Message
-from followup.channels import CHANNELS, build_channel
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError, Message
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.messages import build_context, render_message
 
 NOW = "2026-03-05T14:00:00+01:00"
 KEY = "thank-you-note:acme:onsite:jonas"
@@ -120,7 +119,7 @@ def note() -> Message:
 
 
 def _yaml_doc(text: str) -> Any:
-    from followup._source import parse_document
+    from followup.state import parse_document
 
     return parse_document(textwrap.dedent(text), "<state>")
 

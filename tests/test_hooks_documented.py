@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from followup import Receipt, Store, hookspecs
+from followup import Receipt, Store
 from followup.plugins import (
     PluginManager,
     build_plugin_manager,
@@ -22,6 +22,7 @@ from followup.plugins import (
     collect_commands,
     collect_stores,
     collect_vocabulary,
+    hookspecs,
     notify,
 )
 from followup.testing import SAMPLE_NOW, sample_message, sample_state
@@ -93,7 +94,7 @@ def test_every_hook_has_a_test_of_its_own() -> None:
 
 def _thank_you() -> tuple[Any, dict[str, Any]]:
     from followup import Engine, load_rulebook
-    from followup.messages import build_context
+    from followup.delivery.messages import build_context
 
     state = sample_state()
     action = Engine(load_rulebook()).evaluate(state, SAMPLE_NOW).get("thank-you-note:acme:onsite:sam")

@@ -232,7 +232,7 @@ def test_command_errors_exit_1_with_a_message(example: Path, capsys: pytest.Capt
 
 
 def test_round_trip_through_the_sqlite_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from followup._store import open_store
+    from followup.stores import open_store
 
     url = f"sqlite:///{tmp_path / 'followup.sqlite3'}"
     store = open_store(url)
@@ -322,7 +322,7 @@ def test_any_layout_keeps_every_line_and_every_entry(tmp_path: Path, layouts: li
 def test_an_explicit_store_wins_over_the_state_environment_variable(
     example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from followup._store import open_store
+    from followup.stores import open_store
 
     url = f"sqlite:///{tmp_path / 'followup.sqlite3'}"
     store = open_store(url)

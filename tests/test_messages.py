@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
-from followup._delivery import DeliveryError
-from followup.builtins.checks import followup_check_message
-from followup.messages import Renderer, build_context, render_message
+from followup.delivery import DeliveryError
+from followup.delivery.messages import Renderer, build_context, render_message
+from followup.delivery.messages.checks import followup_check_message
 from followup.plugins import build_plugin_manager
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "job-search.yaml"
@@ -334,9 +334,9 @@ def test_another_renderer_is_asked_before_the_built_in_one(example: tuple[State,
     for name in list(pm.list_name_plugin()):
         pm.unregister(name=name[0])
     pm.register(Mine(), name="mine-registered-first")
-    import followup.messages
+    import followup.delivery.messages
 
-    pm.register(followup.messages, name="followup.messages")
+    pm.register(followup.delivery.messages, name="followup.delivery.messages")
     assert pm.hook.followup_render_message(action=action, context=context).subject == "From my own renderer"
     other = agenda.get("thank-you-note:northwind-data:onsite:jonas")
     assert (

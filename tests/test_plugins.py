@@ -22,13 +22,12 @@ from typing import Any
 import click
 import pytest
 
-import followup.builtins.console
-import followup.channels
+import followup.delivery.channels
+import followup.delivery.channels.console
 from followup import ChannelSpec, Message, Receipt, hookimpl, open_store
 from followup import plugins as plugin_module
-from followup._config import Config
-from followup.builtins.console import CONSOLE, ConsoleChannel, format_message
-from followup.dispatch import Dispatcher
+from followup.delivery import Config, Dispatcher
+from followup.delivery.channels.console import CONSOLE, ConsoleChannel, format_message
 from followup.plugins import (
     DEFAULT_PLUGINS,
     PluginLoadError,
@@ -136,7 +135,7 @@ def test_third_party_channel_is_found_with_its_distribution(site: Site) -> None:
     pm = fresh()
     channels = collect_channels(pm)
     assert channels["pigeon"].plugin == "pigeon"
-    assert channels["console"].plugin == "followup.builtins.console"
+    assert channels["console"].plugin == "followup.delivery.channels.console"
     info = {i.name: i for i in plugin_module.list_plugins(pm)}["pigeon"]
     assert (info.distribution, info.version, info.builtin) == ("followup-pigeon", "1.0", False)
     assert info.hooks == ("followup_register_channels",)
@@ -146,7 +145,7 @@ def test_third_party_channel_is_found_with_its_distribution(site: Site) -> None:
 def test_loading_is_lazy() -> None:
     code = (
         "import sys, followup, followup.cli; loaded = 'pluggy' in sys.modules; "
-        "import followup.plugins as p; print(loaded, p._manager is None)"
+        "import followup.plugins._core as p; print(loaded, p._manager is None)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
@@ -263,7 +262,7 @@ def test_two_channels_with_one_name_name_both_plugins(site: Site) -> None:
 
 def test_a_channel_clashing_with_a_built_in_names_both(site: Site) -> None:
     site.channel("followup-console", "myconsole", "console")
-    with pytest.raises(PluginLoadError, match=r"'followup\.builtins\.console' \(followup [^)]*\) and plugin 'myconsole'"):
+    with pytest.raises(PluginLoadError, match=r"'followup\.delivery\.channels\.console' \(followup [^)]*\) and plugin 'myconsole'"):
         collect_channels(fresh())
 
 
@@ -343,11 +342,11 @@ def test_load_plugins_is_an_allow_list_of_entry_points_or_distributions(site: Si
 
 def test_disable_plugins_blocks_entry_points_and_built_ins(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     site.channel("followup-pigeon", "pigeon", "pigeon")
-    monkeypatch.setenv("FOLLOWUP_DISABLE_PLUGINS", "pigeon, followup.builtins.console")
+    monkeypatch.setenv("FOLLOWUP_DISABLE_PLUGINS", "pigeon, followup.delivery.channels.console")
     pm = fresh()
     channels = collect_channels(pm)
     assert "pigeon" not in channels and "console" not in channels and "outbox" in channels
-    assert {"pigeon", "followup.builtins.console"} <= set(pm.skipped)
+    assert {"pigeon", "followup.delivery.channels.console"} <= set(pm.skipped)
 
 
 def test_trace_prints_every_hook_call_including_register_hooks(
@@ -358,8 +357,8 @@ def test_trace_prints_every_hook_call_including_register_hooks(
     collect_channels(pm)
     pm.hook.followup_check_message(message=sample_message(), context={"config": {"spelling": {"enabled": False}}})
     err = capsys.readouterr().err
-    assert "followup: followup_register_channels on followup.builtins.console registered channel 'console'" in err
-    assert "followup: calling followup_check_message on [followup.builtins.checks]" in err
+    assert "followup: followup_register_channels on followup.delivery.channels.console registered channel 'console'" in err
+    assert "followup: calling followup_check_message on [followup.delivery.messages.checks]" in err
     assert "followup: followup_check_message -> " in err
 
 
@@ -581,7 +580,7 @@ def test_hook_register_stores_open_store_finds_a_plugin_scheme(register_plugin: 
 
 
 def test_hook_register_commands_adds_a_subcommand(register_plugin: Callable[..., Any], capsys: pytest.CaptureFixture[str]) -> None:
-    from followup import cli
+    from followup.cli import _main as cli
 
     @click.command()
     @click.argument("who")
@@ -604,7 +603,7 @@ def test_hook_register_commands_adds_a_subcommand(register_plugin: Callable[...,
 def test_a_plugin_command_with_a_taken_name_is_an_error_naming_the_plugin(
     register_plugin: Callable[..., Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from followup import cli
+    from followup.cli import _main as cli
 
     class Clash:
         @hookimpl
@@ -620,7 +619,7 @@ def test_a_plugin_command_with_a_taken_name_is_an_error_naming_the_plugin(
 
 
 def _commands_error() -> PluginLoadError:
-    from followup import cli
+    from followup.cli import _main as cli
 
     try:
         cli.cli.plugin_commands()  # type: ignore[attr-defined]
@@ -637,7 +636,7 @@ def _commands_error() -> PluginLoadError:
 def _cli(*args: str) -> tuple[int, str, str]:
     from click.testing import CliRunner
 
-    from followup import cli
+    from followup.cli import _main as cli
 
     cli._add_commands(cli.cli)
     result = CliRunner().invoke(cli.cli, list(args))
@@ -651,9 +650,9 @@ def test_plugins_command_lists_third_party_plugins(site: Site) -> None:
     code, out, err = _cli("plugins")
     assert code == 0 and err == ""
     assert "pigeon" in out and "followup-pigeon" in out and "register_channels" in out
-    assert "followup.builtins.console" not in out
+    assert "followup.delivery.channels.console" not in out
     code, out, _ = _cli("plugins", "--all")
-    assert "followup.builtins.console" in out and "pigeon" in out
+    assert "followup.delivery.channels.console" in out and "pigeon" in out
 
 
 def test_plugins_command_json_with_hook_filter(site: Site) -> None:
@@ -662,7 +661,7 @@ def test_plugins_command_json_with_hook_filter(site: Site) -> None:
     assert code == 0
     report = json.loads(out)
     plugins = {p["name"]: p for p in report["plugins"]}
-    assert "followup.builtins.console" in plugins and "followup.builtins.stores" not in plugins
+    assert "followup.delivery.channels.console" in plugins and "followup.stores.plugin" not in plugins
     assert all("followup_register_channels" in p["hooks"] for p in plugins.values())
     pigeon = plugins["pigeon"]
     assert pigeon == {
@@ -697,7 +696,7 @@ def test_plugins_command_says_what_the_environment_left_out(site: Site, monkeypa
 
 
 def test_plugins_command_unknown_hook_exits_1(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
-    from followup import cli
+    from followup.cli import _main as cli
 
     with pytest.raises(SystemExit) as done:
         cli.main(["plugins", "--hook", "followup_register_channel"])
@@ -738,14 +737,14 @@ def test_console_is_not_idempotent_and_serves_every_medium() -> None:
 class TestConsoleConformance(ChannelConformance):
     """The built-in console channel passes the suite third-party channels run."""
 
-    plugin = followup.builtins.console
+    plugin = followup.delivery.channels.console
     channel_name = "console"
 
 
 class TestOutboxConformance(ChannelConformance):
     """So do the built-in outbox ..."""
 
-    plugin = followup.channels
+    plugin = followup.delivery.channels
     channel_name = "outbox"
 
     def settings(self, tmp_path: Path) -> dict[str, Any]:
@@ -762,7 +761,7 @@ class TestOutboxConformance(ChannelConformance):
 class TestCalendarConformance(ChannelConformance):
     """... and calendar channels."""
 
-    plugin = followup.channels
+    plugin = followup.delivery.channels
     channel_name = "calendar"
 
     def settings(self, tmp_path: Path) -> dict[str, Any]:

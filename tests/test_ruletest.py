@@ -331,7 +331,7 @@ def test_the_editor_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
     from conftest import ROOT
     from followup import load_rulebook
-    from followup._source import parse_document  # keeps timestamps as text, as editors do
+    from followup.state import parse_document  # keeps timestamps as text, as editors do
 
     doc = (ROOT / "docs" / "editor.md").read_text(encoding="utf-8")
     monkeypatch.chdir(tmp_path)

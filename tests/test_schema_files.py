@@ -7,9 +7,9 @@ import json
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT
-from followup._schema_rules import published_rules_schema
-from followup._schema_state import STATE_SCHEMA
 from followup.plugins import build_plugin_manager, collect_vocabulary
+from followup.rules import published_rules_schema
+from followup.state import STATE_SCHEMA
 
 
 def test_shipped_schemas_are_current() -> None:

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, at
 from followup import Contact, Engine, InvalidInput, load_rulebook, load_state
 from followup.cli import main
-from followup.simulate import SimulationTooLong, Timeline, render_html, simulate
+from followup.engine import SimulationTooLong, Timeline, render_html, simulate
 
 EXAMPLE = ROOT / "examples" / "simulate-one-application.yaml"
 ENGINE = Engine(load_rulebook())
@@ -212,7 +212,7 @@ def test_the_everyday_commands_in_the_docs_run(tmp_path: Path, monkeypatch: pyte
 
 def test_a_hold_that_changes_cap_is_an_event() -> None:
     from followup import Action, Agenda
-    from followup.simulate import _Walk
+    from followup.engine._simulate import _Walk
 
     def held(cap: str) -> Action:
         moment = at("2027-01-21T09:00:00+01:00")

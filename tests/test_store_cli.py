@@ -198,7 +198,7 @@ def test_bad_input_is_a_message_and_exit_1(
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store holding the example, made once (tests copy it)."""
     from followup import load_state
-    from followup._store import open_store
+    from followup.stores import open_store
 
     path = tmp_path_factory.mktemp("imported") / "store.sqlite3"
     store = open_store(f"sqlite:///{path}")

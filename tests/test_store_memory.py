@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from followup import InvalidInput
-from followup._store import Store, open_store
+from followup.stores import Store, open_store
 from followup.stores.memory import open_memory
 from followup.testing.stores import StoreConformance, sample_state
 
@@ -37,7 +37,7 @@ def test_threads_sharing_one_store_take_turns() -> None:
     import threading
 
     from followup import Contact
-    from followup._store import OutboxEntry
+    from followup.stores import OutboxEntry
     from followup.testing.stores import SAMPLE_NOW
 
     store = open_store("memory:")

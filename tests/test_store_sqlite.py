@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from followup import InvalidInput
-from followup._store import Store, StoreError, open_store
+from followup.stores import Store, StoreError, open_store
 from followup.stores.sql import SCHEMA_VERSION
 from followup.testing.stores import StoreConformance, sample_state
 

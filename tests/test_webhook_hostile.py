@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from followup import Engine, InvalidInput, load_rulebook, load_state, parse_instant
-from followup._config import Config
-from followup._delivery import DeliveryError
-from followup.channels import CHANNELS, build_channel
-from followup.messages import build_context, render_message
+from followup.delivery import Config, DeliveryError
+from followup.delivery.channels import CHANNELS, build_channel
+from followup.delivery.messages import build_context, render_message
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "job-search.yaml"
@@ -130,7 +129,7 @@ def test_a_token_in_the_url_never_appears_in_an_error_or_a_receipt(receiver: Any
 
 
 def test_a_token_in_a_user_part_is_redacted_too() -> None:
-    from followup.channels.webhook import redact_url
+    from followup.delivery.channels.webhook import redact_url
 
     assert redact_url(f"https://user:{TOKEN}@hooks.example:8443/x") == "https://hooks.example:8443/…"
     assert redact_url("https://hooks.example") == "https://hooks.example"

@@ -14,61 +14,67 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._agenda import STATUSES, Action, Agenda
-    from ._delivery import Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt, StoreSpec
-    from ._engine import Engine
     from ._errors import FollowupError, InvalidInput, Problem
-    from ._facts import Scope
-    from ._model import Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
-    from ._rulebook import Rulebook, load_rulebook, load_rulebooks
-    from ._state import load_state, parse_instant
-    from ._store import OutboxEntry, Store, StoreError, open_store
     from ._time import Calendar
-    from ._vocabulary import Fact, Operator, Vocabulary
-    from .dispatch import Dispatcher
+    from .delivery import Block, Channel, ChannelSpec, DeliveryError, Dispatcher, Message, Party, Receipt
+    from .engine import STATUSES, Action, Agenda, Engine
     from .plugins import hookimpl
+    from .rules import Fact, Operator, Rulebook, Scope, Vocabulary, load_rulebook, load_rulebooks
+    from .state import (
+        Application,
+        Candidate,
+        Contact,
+        Interview,
+        Interviewer,
+        Offer,
+        Reference,
+        State,
+        load_state,
+        parse_instant,
+    )
+    from .stores import OutboxEntry, Store, StoreError, open_store
 
 # Public names -> the private module defining them. Importing followup stays cheap
 # (the command line starts fast); each name is imported on first use.
 _LAZY = {
-    "STATUSES": "._agenda",
-    "Action": "._agenda",
-    "Agenda": "._agenda",
-    "Block": "._delivery",
-    "Channel": "._delivery",
-    "ChannelSpec": "._delivery",
-    "DeliveryError": "._delivery",
-    "Message": "._delivery",
-    "Party": "._delivery",
-    "Receipt": "._delivery",
-    "StoreSpec": "._delivery",
-    "Engine": "._engine",
+    "STATUSES": ".engine",
+    "Action": ".engine",
+    "Agenda": ".engine",
+    "Block": ".delivery",
+    "Channel": ".delivery",
+    "ChannelSpec": ".delivery",
+    "DeliveryError": ".delivery",
+    "Message": ".delivery",
+    "Party": ".delivery",
+    "Receipt": ".delivery",
+    "StoreSpec": ".stores",
+    "Engine": ".engine",
     "FollowupError": "._errors",
     "InvalidInput": "._errors",
     "Problem": "._errors",
-    "Scope": "._facts",
-    "Application": "._model",
-    "Candidate": "._model",
-    "Contact": "._model",
-    "Interview": "._model",
-    "Interviewer": "._model",
-    "Offer": "._model",
-    "Reference": "._model",
-    "State": "._model",
-    "Rulebook": "._rulebook",
-    "load_rulebook": "._rulebook",
-    "load_rulebooks": "._rulebook",
-    "load_state": "._state",
-    "parse_instant": "._state",
-    "OutboxEntry": "._store",
-    "Store": "._store",
-    "StoreError": "._store",
-    "open_store": "._store",
-    "Dispatcher": ".dispatch",
+    "Scope": ".rules",
+    "Application": ".state",
+    "Candidate": ".state",
+    "Contact": ".state",
+    "Interview": ".state",
+    "Interviewer": ".state",
+    "Offer": ".state",
+    "Reference": ".state",
+    "State": ".state",
+    "Rulebook": ".rules",
+    "load_rulebook": ".rules",
+    "load_rulebooks": ".rules",
+    "load_state": ".state",
+    "parse_instant": ".state",
+    "OutboxEntry": ".stores",
+    "Store": ".stores",
+    "StoreError": ".stores",
+    "open_store": ".stores",
+    "Dispatcher": ".delivery",
     "Calendar": "._time",
-    "Fact": "._vocabulary",
-    "Operator": "._vocabulary",
-    "Vocabulary": "._vocabulary",
+    "Fact": ".rules",
+    "Operator": ".rules",
+    "Vocabulary": ".rules",
     "hookimpl": ".plugins",
 }
 

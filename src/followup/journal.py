@@ -34,15 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._agenda import Action
-from ._caps import _format_local
 from ._errors import InvalidInput
-from ._model import Contact, State
-from ._validation import suggest
+from .engine import Action
+from .engine._caps import _format_local
+from .state import Contact, State, suggest
 
 if TYPE_CHECKING:
-    from ._engine import Engine
-    from ._store import Store
+    from .engine import Engine
+    from .stores import Store
 
 __all__ = [
     "Entry",
@@ -218,7 +217,7 @@ class StateFile:
         self.path = Path(path)
 
     def load(self) -> State:
-        from ._state import load_state
+        from .state import load_state
 
         return load_state(self.path)
 
@@ -231,8 +230,7 @@ class StateFile:
             new_text = _append_json(text, entry)
         else:
             new_text = _append_yaml(text, entry, str(self.path))
-        from ._source import parse_document
-        from ._state import state_from_document
+        from .state import parse_document, state_from_document
 
         state_from_document(parse_document(new_text, str(self.path)), str(self.path))
         _replace_atomically(self.path, new_text)
@@ -404,7 +402,7 @@ class StoreJournal:
         return self.store.load_state()
 
     def append(self, entry: Entry) -> None:
-        from ._store import JOURNAL
+        from .stores import JOURNAL
 
         with self.store.locked(entry.application if entry.application is not None else JOURNAL):
             self.store.record_contact(entry.application, entry.contact)

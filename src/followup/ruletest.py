@@ -38,15 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._agenda import STATUSES, Action, Agenda
-from ._caps import _format_local
-from ._engine import Engine
 from ._errors import InvalidInput, Problem
-from ._model import State
-from ._rulebook import Rulebook
-from ._source import Mark, excerpt, load_document, locate
 from ._time import format_instant
-from ._validation import schema_problems, suggest
+from .engine import STATUSES, Action, Agenda, Engine
+from .engine._caps import _format_local
+from .rules import Rulebook
+from .state import Mark, State, excerpt, load_document, locate, schema_problems, suggest
 
 __all__ = [
     "RULE_TEST_SCHEMA",
@@ -325,13 +322,13 @@ class _Loader:
             resolved.append(str(target))
         cache_key = "\0".join(resolved)
         if cache_key not in self.rulebooks:
-            from ._rulebook import load_rulebooks
+            from .rules import load_rulebooks
 
             self.rulebooks[cache_key] = Engine(load_rulebooks(resolved))
         return self.rulebooks[cache_key]
 
     def state(self, spec: Any, doc: Any, steps: list[str | int], base: Path, path: str) -> State:
-        from ._state import load_state, state_from_document
+        from .state import load_state, state_from_document
 
         if isinstance(spec, dict):
             return state_from_document(spec, path)
@@ -358,9 +355,9 @@ def _problem(mark: Mark | None, path: str, message: str) -> Problem:
 
 def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
     """An inline rulebook; ``extends`` is resolved relative to the test file."""
-    from ._rulebook import DEFAULT_RULEBOOK, _read, compile_document, merge_overlay
-    from ._schema_rules import rules_schema
     from .plugins import get_vocabulary
+    from .rules import DEFAULT_RULEBOOK, compile_document, merge_overlay, rules_schema
+    from .rules._rulebook import _read
 
     vocabulary = get_vocabulary()
     parent = spec.get("extends")
@@ -379,7 +376,7 @@ def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
 
 def _parse_moment(raw: Any, tz: dt.tzinfo) -> _Moment:
     """An expected instant; raises :class:`ValueError` with a message for a person."""
-    from ._state import parse_instant
+    from .state import parse_instant
 
     if raw is None:
         return _Moment(None)
@@ -433,7 +430,7 @@ def load_test_file(path: str | Path, loader: _Loader | None = None) -> list[Rule
 def _checks(
     items: list[Any], doc: Any, steps: list[str | int], state: State, rulebook: Rulebook, path: str, problems: list[Problem]
 ) -> tuple[Check, ...]:
-    from ._state import parse_instant
+    from .state import parse_instant
 
     tz = state.candidate.calendar.tz
     known = _Known(state, rulebook)

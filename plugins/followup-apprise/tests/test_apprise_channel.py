@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from followup import DeliveryError, Engine, InvalidInput, load_rulebook, load_state, parse_instant
-from followup.messages import build_context, render_message
+from followup.delivery.messages import build_context, render_message
 from followup.plugins import build_plugin_manager
 
 

@@ -1,3 +1,43 @@
-"""Storage backends: :mod:`~followup.stores.memory`, :mod:`~followup.stores.sqlite`,
-and :mod:`~followup.stores.sql`, the shared SQL implementation that the SQLite store
-and the ``followup-postgresql`` plugin build on."""
+"""Storage: where state, the contact log and the outbox live.
+
+Owns the :class:`Store` protocol, :class:`OutboxEntry`, :class:`StoreSpec`, store URLs
+(:func:`open_store`, :func:`default_store_url`) and the document form of a state
+(``_store``); the backends :mod:`~followup.stores.memory`,
+:mod:`~followup.stores.sqlite` and :mod:`~followup.stores.sql` (the shared SQL
+implementation the SQLite store and the ``followup-postgresql`` plugin build on); and
+the plugin :mod:`followup.stores.plugin` that registers ``memory:`` and ``sqlite:``.
+
+May import: ``followup.engine`` (for :class:`~followup.Action`), ``followup.state``,
+``followup.plugins`` (to find the installed stores), ``followup._errors``,
+``followup._time``.
+"""
+
+from __future__ import annotations
+
+from ._store import (
+    JOURNAL,
+    OutboxEntry,
+    Store,
+    StoreError,
+    StoreSpec,
+    action_from_dict,
+    action_to_dict,
+    default_store_url,
+    open_store,
+    state_to_document,
+    utc,
+)
+
+__all__ = [
+    "JOURNAL",
+    "OutboxEntry",
+    "Store",
+    "StoreError",
+    "StoreSpec",
+    "action_from_dict",
+    "action_to_dict",
+    "default_store_url",
+    "open_store",
+    "state_to_document",
+    "utc",
+]

@@ -36,8 +36,9 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from .._errors import InvalidInput
-from .._model import STATUSES, Contact, Interview, State
-from .._store import (
+from .._time import UTC
+from ..state import STATUSES, Contact, Interview, State
+from ._store import (
     JOURNAL,
     ImportReport,
     OutboxEntry,
@@ -49,7 +50,6 @@ from .._store import (
     contact_to_document,
     interview_to_document,
 )
-from .._time import UTC
 
 __all__ = ["DUE", "MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore", "decode_instant", "encode_instant"]
 
@@ -454,7 +454,7 @@ class SQLStore:
 
     def export_document(self) -> dict[str, Any]:
         state = self.load_state()
-        from .._store import state_to_document
+        from ._store import state_to_document
 
         return state_to_document(state)
 
@@ -470,7 +470,7 @@ class SQLStore:
         row = self._one("SELECT head, interviews FROM followup_applications WHERE id = ?", (application,))
         if row is None:
             known = [r[0] for r in self._all("SELECT id FROM followup_applications ORDER BY id")]
-            from .._validation import suggest
+            from ..state import suggest
 
             raise InvalidInput.single(
                 "application", f"no application {application!r} in the store{suggest(application, known)}; known: {', '.join(known) or 'none'}"

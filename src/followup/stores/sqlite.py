@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._errors import InvalidInput
 from .._private import FILE_MODE, private_folder
-from .._store import StoreError
+from ._store import StoreError
 from .sql import Dialect, SQLStore
 
 __all__ = ["SQLiteDialect", "open_sqlite", "sqlite_path"]

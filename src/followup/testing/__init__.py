@@ -118,7 +118,8 @@ def registered(plugin: object, name: str | None = None, *, pm: pluggy.PluginMana
     naming it. The vocabulary, channels, stores and plugin commands collected before
     are forgotten on the way in and on the way out.
     """
-    from ..plugins import PluginLoadError, _hook_problems, get_plugin_manager
+    from ..plugins import PluginLoadError, get_plugin_manager
+    from ..plugins._core import _hook_problems
 
     manager = pm if pm is not None else get_plugin_manager()
     label = name or getattr(plugin, "__name__", None) or type(plugin).__name__

@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from .._delivery import MEDIA, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
+from ..delivery import MEDIA, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
 
 __all__ = ["ChannelConformance", "sample_message", "sample_messages"]
 
@@ -57,10 +57,10 @@ def sample_message(medium: str = "email") -> Message:
 
     The recipient has every contact detail, so any medium has the address it needs.
     """
-    from .._config import Config
-    from .._engine import Engine
-    from .._rulebook import load_rulebook
-    from ..messages import build_context, render_message
+    from ..delivery import Config
+    from ..delivery.messages import build_context, render_message
+    from ..engine import Engine
+    from ..rules import load_rulebook
     from .stores import SAMPLE_NOW, sample_state
 
     if medium not in MEDIA:
@@ -152,15 +152,15 @@ class ChannelConformance:
         jsonschema.Draft202012Validator.check_schema(dict(spec.config_schema))
 
     def test_settings_match_the_schema(self, spec: ChannelSpec, tmp_path: Path) -> None:
-        from .._config import validate_channel_settings
+        from ..delivery import validate_channel_settings
 
         settings = self.settings(tmp_path)
         validate_channel_settings(spec.name, settings, spec.config_schema, "<conformance test>")
         assert spec.is_configured(settings), "is_configured says these working settings are incomplete"
 
     def test_the_schema_refuses_an_unknown_setting(self, spec: ChannelSpec, tmp_path: Path) -> None:
-        from .._config import validate_channel_settings
         from .._errors import InvalidInput
+        from ..delivery import validate_channel_settings
 
         settings = {**self.settings(tmp_path), "no_such_setting_xyz": 1}
         with pytest.raises(InvalidInput, match="no_such_setting_xyz"):
@@ -219,8 +219,7 @@ class ChannelConformance:
     # -- with the dispatcher ------------------------------------------------------------
 
     def test_the_dispatcher_delivers_through_it_once(self, spec: ChannelSpec, tmp_path: Path) -> None:
-        from .._config import Config
-        from ..dispatch import Dispatcher
+        from ..delivery import Config, Dispatcher
         from ..stores.memory import open_memory
         from .stores import SAMPLE_NOW, sample_state
 

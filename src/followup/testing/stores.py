@@ -31,11 +31,11 @@ from typing import Any
 
 import pytest
 
-from .._delivery import ChannelSpec, DeliveryError, Message, Receipt
 from .._errors import InvalidInput
-from .._model import Contact, Interview, Interviewer, State
-from .._store import JOURNAL, OutboxEntry, Store, StoreError, state_to_document
 from .._time import UTC
+from ..delivery import ChannelSpec, DeliveryError, Message, Receipt
+from ..state import Contact, Interview, Interviewer, State
+from ..stores import JOURNAL, OutboxEntry, Store, StoreError, state_to_document
 
 __all__ = [
     "SAMPLE_NOW",
@@ -129,7 +129,7 @@ SAMPLE_DUE = frozenset(
 
 def sample_state() -> State:
     """:data:`SAMPLE_STATE` loaded."""
-    from .._state import load_state
+    from ..state import load_state
 
     return load_state(copy.deepcopy(SAMPLE_STATE))
 
@@ -200,8 +200,8 @@ def plugin_manager_with(*plugins: object) -> Any:
     pm = build_plugin_manager(entry_points=False)
     for index, plugin in enumerate(plugins):
         name = getattr(plugin, "channel_name", None)
-        if name is not None and pm.get_plugin(f"followup.builtins.{name}") is not None:
-            pm.unregister(name=f"followup.builtins.{name}")  # the test channel takes the built-in's place
+        if name is not None and pm.get_plugin(f"followup.delivery.channels.{name}") is not None:
+            pm.unregister(name=f"followup.delivery.channels.{name}")  # the test channel takes the built-in's place
         pm.register(plugin, name=f"test-plugin-{index}")
     return pm
 
@@ -264,7 +264,7 @@ class StoreConformance:
             store.load_state()
 
     def test_import_then_export_round_trips(self, store: Store) -> None:
-        from .._state import load_state
+        from ..state import load_state
 
         state = sample_state()
         report = store.import_state(state)
@@ -286,7 +286,7 @@ class StoreConformance:
         document = copy.deepcopy(SAMPLE_STATE)
         document["applications"][2]["status"] = "withdrawn"
         document["applications"][2]["status_changed_at"] = "2026-11-27T09:00:00+01:00"
-        from .._state import load_state
+        from ..state import load_state
 
         report = loaded.import_state(load_state(document))
         # the application, and the candidate's own log (the count of live applications changed)
@@ -434,8 +434,7 @@ class StoreConformance:
     # -- the dispatcher on this store ------------------------------------------------------
 
     def test_dispatcher_delivers_each_due_action_once(self, loaded: Store) -> None:
-        from .._config import Config
-        from ..dispatch import Dispatcher
+        from ..delivery import Config, Dispatcher
 
         channel = RecordingChannel()
         dispatcher = Dispatcher(loaded, config=Config(), plugin_manager=plugin_manager_with(channel_plugin(channel)))
@@ -464,8 +463,7 @@ class StoreConformance:
         import subprocess
         import sys
 
-        from .._config import Config
-        from ..dispatch import Dispatcher
+        from ..delivery import Config, Dispatcher
 
         if self.reopen_store(loaded, tmp_path) is None:
             pytest.skip("this store lives in one process; another process cannot open it")
@@ -521,7 +519,7 @@ class StoreConformance:
 
         if not self.concurrent_workers or self.reopen_store(store, tmp_path) is None:
             pytest.skip("this store is not shared between processes")
-        from .._state import load_state
+        from ..state import load_state
 
         store.import_state(load_state(concurrency_state(self.concurrency_companies)))
         outputs = [tmp_path / f"worker-{n}.txt" for n in range(self.concurrent_workers)]
@@ -607,7 +605,7 @@ class _PlainRenderer:
 
     @_hookimpl
     def followup_render_message(self, action: Any, context: Any) -> Message:
-        from .._delivery import Party
+        from ..delivery import Party
 
         return Message(
             key=action.key,
@@ -625,7 +623,7 @@ def _bare_plugin_manager(*plugins: object) -> Any:
     """Hookspecs and ``plugins`` only: no message checks, no built-in renderer or channels."""
     import pluggy
 
-    from .. import hookspecs
+    from ..plugins import hookspecs
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -660,11 +658,10 @@ class _HangingChannel:
 
 def _main(argv: list[str]) -> int:
     """Worker processes for the crash and concurrency tests (``python -m followup.testing.stores``)."""
-    from .._config import Config
-    from .._engine import Engine
-    from .._rulebook import load_rulebook
-    from .._store import open_store
-    from ..dispatch import Dispatcher
+    from ..delivery import Config, Dispatcher
+    from ..engine import Engine
+    from ..rules import load_rulebook
+    from ..stores import open_store
 
     mode, url = argv[0], argv[1]
     store = open_store(url, create=False)

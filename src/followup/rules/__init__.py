@@ -1,0 +1,43 @@
+"""Rulebooks: the vocabulary rules are written in, their schema, and the compiler.
+
+Owns the :class:`Vocabulary` of facts and operators (``_vocabulary``), the
+:class:`Scope` a fact reads (``_scope``: indexed views over a state), the built-in
+facts and operators (``_facts``, ``_operators``, registered by the plugin
+:mod:`followup.rules.plugin`), the rulebook schema (``_schema``), the compiler that
+turns validated YAML into plain callables (``_compiler``), and loading with
+``extends:`` and overlays (``_rulebook``). The shipped rulebook is ``default.yaml`` in
+this package.
+
+May import: ``followup.state``, ``followup._errors``, ``followup._time``; and
+``followup.plugins`` only to ask for the installed vocabulary when the caller gave none.
+"""
+
+from __future__ import annotations
+
+from ._compiler import CompiledCap, CompiledRule, Compiler
+from ._rulebook import DEFAULT_RULEBOOK, Rulebook, compile_document, load_rulebook, load_rulebooks, merge_overlay
+from ._schema import published_rules_schema, rules_schema
+from ._scope import ApplicationView, LogView, Scope, StateView
+from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
+
+__all__ = [
+    "DEFAULT_RULEBOOK",
+    "ApplicationView",
+    "CompiledCap",
+    "CompiledRule",
+    "Compiler",
+    "Fact",
+    "LogView",
+    "Operator",
+    "Rulebook",
+    "Scope",
+    "StateView",
+    "Vocabulary",
+    "VocabularyConflict",
+    "compile_document",
+    "load_rulebook",
+    "load_rulebooks",
+    "merge_overlay",
+    "published_rules_schema",
+    "rules_schema",
+]

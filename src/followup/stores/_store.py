@@ -1,0 +1,515 @@
+"""Stores: where the state, the contact log, the outbox and the wake index live.
+
+A store holds one candidate's state (the candidate, their applications with their
+interviews and interviewers, their references), the contact log, the *outbox*
+(every action the dispatcher claimed, with its attempts and outcome) and the
+*wake index*: for each application, and for the candidate's own log, the instant
+at which its agenda can next change (``next_wake_at``). A dispatcher tick asks the
+store only for what is due, so its cost follows what is due, not what is stored.
+
+Backends implement :class:`Store` and are contributed by plugins through the
+``followup_register_stores`` hook as :class:`followup.StoreSpec` objects, chosen by
+the scheme of a store URL (``memory:``, ``sqlite:///path``, ``postgresql://...``).
+:mod:`followup.testing.stores` holds the conformance suite every backend must pass.
+
+Subjects: the wake index and the outbox are keyed by *subject*, an application id,
+or :data:`JOURNAL` (the empty string) for the candidate's own log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .._errors import FollowupError, InvalidInput
+from .._time import UTC
+from ..engine import Action
+from ..state import Application, Candidate, Contact, Interview, Interviewer, State
+
+__all__ = [
+    "JOURNAL",
+    "OUTBOX_STATUSES",
+    "ImportReport",
+    "OutboxEntry",
+    "Store",
+    "StoreError",
+    "StoreSpec",
+    "action_from_dict",
+    "application_to_document",
+    "contact_to_document",
+    "default_store_url",
+    "open_store",
+    "state_to_document",
+]
+
+#: the subject of the candidate's own log in the wake index and the outbox
+JOURNAL = ""
+
+#: what can happen to a claimed action, in the order a person wants to read them
+OUTBOX_STATUSES = ("uncertain", "failed", "retrying", "claimed", "delivered")
+
+#: statuses whose contact stays in the log (it happened, or may have)
+COUNTED_STATUSES = frozenset({"claimed", "retrying", "uncertain", "delivered"})
+
+
+class StoreError(FollowupError):
+    """A store that cannot be used: unreachable, locked, full, or from a newer followup."""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One action the dispatcher claimed, and what became of it.
+
+    :ivar key: the action's key; a key is claimed at most once, ever.
+    :ivar application: the subject (an application id, or ``""`` for the candidate).
+    :ivar status: ``claimed`` (being delivered), ``delivered``, ``retrying`` (a
+        transient failure; tried again from ``next_attempt_at``), ``failed`` (for
+        good; ``error`` says why) or ``uncertain`` (a non-idempotent channel was
+        interrupted: it may or may not have gone out, and is never sent again
+        without a person deciding).
+    :ivar attempts: delivery attempts so far.
+    :ivar channel: the channel it was routed to; ``idempotent`` is that channel's flag.
+    :ivar lease_until: while ``claimed``, when the claim is considered abandoned
+        (its worker died) and recovered.
+    :ivar action: the action as :meth:`followup.Action.to_dict` gave it.
+    :ivar receipt: what the channel reported (``reference`` and ``detail``).
+    """
+
+    key: str
+    application: str
+    status: str
+    attempts: int
+    channel: str
+    idempotent: bool
+    claimed_at: dt.datetime
+    updated_at: dt.datetime
+    action: Mapping[str, Any]
+    error: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    lease_until: dt.datetime | None = None
+    receipt: Mapping[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (``followup outbox --format json``)."""
+        return {
+            "key": self.key,
+            "application": self.application or None,
+            "status": self.status,
+            "attempts": self.attempts,
+            "channel": self.channel,
+            "idempotent": self.idempotent,
+            "claimed_at": _iso(self.claimed_at),
+            "updated_at": _iso(self.updated_at),
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "lease_until": _iso(self.lease_until),
+            "error": self.error,
+            "receipt": dict(self.receipt) if self.receipt is not None else None,
+            "action": dict(self.action),
+        }
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import changed; all zeros when the same state was imported before."""
+
+    candidate_changed: bool = False
+    applications_added: int = 0
+    applications_changed: int = 0
+    contacts_added: int = 0
+    changed_subjects: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.candidate_changed or self.applications_added or self.applications_changed or self.contacts_added)
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return "nothing new: the store already holds this state"
+        parts = []
+        if self.candidate_changed:
+            parts.append("candidate updated")
+        if self.applications_added:
+            parts.append(f"{self.applications_added} application(s) added")
+        if self.applications_changed:
+            parts.append(f"{self.applications_changed} application(s) updated")
+        if self.contacts_added:
+            parts.append(f"{self.contacts_added} contact(s) added")
+        return ", ".join(parts)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the dispatcher and the command line need from a storage backend.
+
+    Every instant passed in is aware; every instant returned is aware (UTC).
+    Methods are safe to call inside :meth:`locked`, and then take part in its
+    transaction.
+    """
+
+    url: str
+
+    def close(self) -> None:
+        """Release connections and files; the store is unusable afterwards."""
+
+    # -- state ------------------------------------------------------------
+
+    def import_state(self, state: State) -> ImportReport:
+        """Merge ``state`` in: the candidate and applications are replaced by the
+        imported ones, contacts are added unless an identical one is logged already,
+        and nothing is deleted. Importing the same state twice changes nothing.
+        Every subject that changed is due for evaluation at once."""
+
+    def export_document(self) -> dict[str, Any]:
+        """The whole state as a state document (what :func:`followup.load_state` reads)."""
+
+    def has_state(self) -> bool:
+        """Whether a candidate has been imported."""
+
+    def load_state(
+        self, applications: Collection[str] | None = None, *, heads: str = "none", as_of: dt.datetime | None = None
+    ) -> State:
+        """The state with the given applications in full (``None``: all of them).
+
+        :param heads: which other applications to add without their interviews and
+            contacts, for facts spanning applications: ``"none"``, ``"offers"`` (the
+            ones at the offer stage) or ``"all"``.
+        :param as_of: with ``heads="offers"``, only the offers the facts can depend
+            on at that instant: the newest received by then of each priority, and the
+            next one to come. A store answers this from an index, so the cost does
+            not grow with the number of offers stored.
+        :raises StoreError: when no candidate has been imported.
+        """
+
+    def applications_of_company(self, application: str) -> list[str]:
+        """The ids of the applications at the same company as ``application`` (itself included)."""
+
+    def record_contact(self, application: str | None, contact: Contact) -> None:
+        """Append to an application's log (``None``: the candidate's); makes it due."""
+
+    def set_status(self, application: str, status: str, at: dt.datetime) -> None:
+        """Change an application's status as of ``at``; makes it due."""
+
+    def add_interview(self, application: str, interview: Interview) -> None:
+        """Add an interview, or replace the one with the same id; makes it due."""
+
+    # -- wake index -------------------------------------------------------
+
+    def lease_due(self, now: dt.datetime, *, limit: int, worker: str, lease: dt.timedelta) -> list[str]:
+        """Take up to ``limit`` subjects whose ``next_wake_at`` has come and that no
+        other worker holds, and hold them until ``now + lease``. Concurrent callers
+        get disjoint subjects."""
+
+    def peek_due(self, now: dt.datetime, *, limit: int) -> list[str]:
+        """The subjects :meth:`lease_due` would take, without taking them (dry runs)."""
+
+    def release(self, subject: str, next_wake_at: dt.datetime | None) -> None:
+        """Let go of a leased subject and set when it wakes next (``None``: only when
+        its state changes)."""
+
+    def next_wake_at(self) -> dt.datetime | None:
+        """The earliest ``next_wake_at`` of any subject."""
+
+    # -- outbox -----------------------------------------------------------
+
+    def locked(self, subject: str) -> AbstractContextManager[None]:
+        """A transaction holding the lock of one subject: no other worker claims
+        or records for it until the block ends; leaving the block by an exception
+        rolls back everything done inside it."""
+
+    def claim(self, entry: OutboxEntry, contact: Contact | None) -> bool:
+        """Record a claim and the contact it will be (``None`` for a task that contacts
+        nobody), atomically; ``False`` (and nothing written) if the key was claimed before."""
+
+    def forget(self, key: str) -> bool:
+        """Delete a claim and its contact, so the action can be claimed again (a person
+        decided that an ``uncertain`` or ``failed`` one did not go out); makes its
+        subject due. ``False`` if there was no such claim."""
+
+    def outbox_entry(self, key: str) -> OutboxEntry | None:
+        """The claim of one action key."""
+
+    def update_outbox(
+        self,
+        key: str,
+        *,
+        status: str,
+        now: dt.datetime,
+        attempts: int | None = None,
+        error: str | None = None,
+        next_attempt_at: dt.datetime | None = None,
+        lease_until: dt.datetime | None = None,
+        receipt: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record what happened to a claim. Moving to ``failed`` removes the claim's
+        contact from the log (it never happened); every other status keeps it."""
+
+    def outbox(self, statuses: Collection[str] | None = None, *, application: str | None = None) -> list[OutboxEntry]:
+        """Claims, oldest first, optionally only those with these statuses or subject."""
+
+
+# ---------------------------------------------------------------------------
+# Store URLs
+# ---------------------------------------------------------------------------
+
+
+def default_store_url() -> str:
+    """``FOLLOWUP_STORE``, or a SQLite file in the user's data directory."""
+    url = os.environ.get("FOLLOWUP_STORE", "").strip()
+    if url:
+        return url
+    import platformdirs
+
+    path = platformdirs.user_data_path("followup", appauthor=False) / "followup.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Open the store at ``url`` (default: :func:`default_store_url`).
+
+    :param create: for file-backed stores, create the database if it is missing;
+        with ``False`` a missing one is an error telling to run ``followup init``.
+    :raises InvalidInput: for a URL that does not parse or whose scheme no
+        installed plugin serves (the message lists the schemes that would do).
+    """
+    if url is None:
+        url = default_store_url()
+    scheme, sep, _ = url.partition(":")
+    if not sep or not scheme or not scheme.replace("+", "").replace("-", "").replace(".", "").isalnum():
+        raise InvalidInput.single(
+            "--store", f"{url!r} is not a store URL; use memory:, sqlite:///PATH or postgresql://HOST/DB"
+        )
+    specs = store_specs()
+    spec = specs.get(scheme.lower())
+    if spec is None:
+        known = ", ".join(f"{s}:" for s in sorted(specs)) or "none"
+        hint = " (pip install followup-postgresql)" if scheme.startswith("postgres") else ""
+        raise InvalidInput.single("--store", f"no installed store serves {scheme + ':'!r}{hint}; installed: {known}")
+    opener = spec.open
+    try:
+        store = opener(url, create=create) if _accepts_create(opener) else opener(url)
+    except FollowupError:
+        raise
+    if not isinstance(store, Store):
+        raise StoreError(f"the store plugin {spec.plugin!r} returned {type(store).__name__}, which is not a followup Store")
+    return store
+
+
+def _accepts_create(function: Any) -> bool:
+    import inspect
+
+    try:
+        return "create" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def store_specs() -> dict[str, Any]:
+    """Every installed store, by URL scheme (see :func:`followup.plugins.get_stores`)."""
+    from ..plugins import get_stores
+
+    return dict(get_stores())
+
+
+# ---------------------------------------------------------------------------
+# The state as documents (what stores keep, and what ``followup export`` writes)
+# ---------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _clean(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
+
+
+def contact_to_document(contact: Contact) -> dict[str, Any]:
+    """A contact as an entry of a state document's ``contacts`` list."""
+    return _clean(
+        {
+            "at": _iso(contact.at),
+            "kind": contact.kind,
+            "direction": contact.direction,
+            "to": contact.to,
+            "interview": contact.interview,
+            "channel": contact.channel,
+            "note": contact.note,
+            "action": contact.action,
+            "until": _iso(contact.until),
+        }
+    )
+
+
+def _interviewer_to_document(person: Interviewer) -> dict[str, Any]:
+    return _clean({k: getattr(person, k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
+
+
+def interview_to_document(interview: Interview) -> dict[str, Any]:
+    """An interview as an entry of an application's ``interviews`` list."""
+    return _clean(
+        {
+            "id": interview.id,
+            "starts_at": _iso(interview.starts_at),
+            "ended_at": _iso(interview.ended_at),
+            "interviewers": [_interviewer_to_document(p) for p in interview.interviewers],
+            "topics": list(interview.topics),
+        }
+    )
+
+
+def application_head(application: Application) -> dict[str, Any]:
+    """An application without its interviews and contacts."""
+    offer = None
+    if application.offer is not None:
+        offer = _clean({"received_at": _iso(application.offer.received_at), "respond_by": _iso(application.offer.respond_by)})
+    return _clean(
+        {
+            "id": application.id,
+            "company": application.company,
+            "position": application.position,
+            "status": application.status,
+            "priority": application.priority,
+            "preferred_medium": application.preferred_medium,
+            "applied_at": _iso(application.applied_at),
+            "status_changed_at": _iso(application.status_changed_at),
+            "decision_expected_by": _iso(application.decision_expected_by),
+            "follow_up_requested_on": _iso(application.follow_up_requested_on),
+            "offer": offer,
+        }
+    )
+
+
+def application_to_document(application: Application) -> dict[str, Any]:
+    """An application as an entry of a state document's ``applications`` list."""
+    document = application_head(application)
+    interviews = [interview_to_document(i) for i in application.interviews]
+    if interviews:
+        document["interviews"] = interviews
+    contacts = [contact_to_document(c) for c in application.contacts]
+    if contacts:
+        document["contacts"] = contacts
+    return document
+
+
+def candidate_to_document(candidate: Candidate) -> dict[str, Any]:
+    """The candidate as a state document's ``candidate`` mapping."""
+    calendar = candidate.calendar
+    holidays = None
+    if candidate.holiday_country is not None:
+        holidays = _clean({"country": candidate.holiday_country, "subdivision": candidate.holiday_subdivision})
+    return _clean(
+        {
+            "name": candidate.name,
+            "email": candidate.email,
+            "timezone": candidate.timezone,
+            "holidays": holidays,
+            "workday": {
+                "start": calendar.workday_start.strftime("%H:%M"),
+                "end": calendar.workday_end.strftime("%H:%M"),
+            },
+            "references": [_clean({"id": r.id, "name": r.name, "email": r.email, "phone": r.phone}) for r in candidate.references],
+        }
+    )
+
+
+def state_to_document(state: State) -> dict[str, Any]:
+    """A state as a document that :func:`followup.load_state` reads back to an equal state."""
+    document: dict[str, Any] = {"version": state.version, "candidate": candidate_to_document(state.candidate)}
+    document["applications"] = [application_to_document(a) for a in state.applications]
+    if state.contacts:
+        document["contacts"] = [contact_to_document(c) for c in state.contacts]
+    return document
+
+
+def canonical(document: Mapping[str, Any]) -> str:
+    """The JSON text stores keep and compare documents by."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def build_state(
+    version: int,
+    candidate: Mapping[str, Any],
+    applications: list[dict[str, Any]],
+    journal: list[dict[str, Any]],
+    source: str,
+) -> State:
+    """A :class:`followup.State` from stored documents (checked when they were stored)."""
+    from ..state._loading import _Reader
+
+    document = {"version": version, "candidate": dict(candidate), "applications": applications, "contacts": journal}
+    try:
+        return _Reader(document, source).read()
+    except InvalidInput as exc:
+        raise StoreError(f"the store {source} holds a state followup cannot read:\n{exc}") from None
+
+
+def action_from_dict(data: Mapping[str, Any]) -> Action:
+    """The inverse of :meth:`followup.Action.to_dict` (for actions kept in the outbox)."""
+
+    def instant(name: str) -> dt.datetime | None:
+        value = data.get(name)
+        return dt.datetime.fromisoformat(value) if value else None
+
+    opens, due = instant("opens_at"), instant("due_at")
+    assert opens is not None and due is not None
+    return Action(
+        key=data["key"],
+        rule=data["rule"],
+        kind=data["kind"],
+        status=data["status"],
+        application=data.get("application"),
+        interview=data.get("interview"),
+        recipient=data.get("recipient"),
+        channel=data.get("channel"),
+        opens_at=opens,
+        due_at=due,
+        reason=data.get("reason", ""),
+        expires_at=instant("expires_at"),
+        company=data.get("company"),
+        position=data.get("position"),
+        recipient_name=data.get("recipient_name"),
+        priority=data.get("priority", 50),
+        cap=data.get("cap"),
+        frees_at=instant("frees_at"),
+        done_at=instant("done_at"),
+        message=data.get("message"),
+    )
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    """An action for the outbox: :meth:`~followup.Action.to_dict` plus its message template."""
+    data = action.to_dict()
+    data["message"] = action.message
+    return data
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; a naive datetime is refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput.single("now", f"{value.isoformat()} has no time zone; pass an aware datetime")
+    return value.astimezone(UTC)
+
+
+def subjects(applications: Iterator[str] | Collection[str]) -> list[str]:
+    """Sorted, distinct subjects."""
+    return sorted(set(applications))
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A storage backend a plugin offers, chosen by the scheme of a store URL.
+
+    :param schemes: URL schemes it opens (``memory``, ``sqlite``, ``postgresql``).
+    :param open: opens the store at a URL; raises :class:`followup.InvalidInput`
+        for a URL it cannot use.
+    """
+
+    schemes: tuple[str, ...]
+    open: Callable[[str], Any]
+    description: str = ""
+    plugin: str = "followup"
