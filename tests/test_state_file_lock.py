@@ -66,16 +66,12 @@ def test_concurrent_writers_keep_every_entry(tmp_path: Path, suffix: str) -> Non
     commands = [["done", f"thank-you-note:app{n}:onsite:i{n}", "--state", str(state), "--at", NOW] for n in range(WRITERS)]
     commands += [["retire", f"app{n}", "--state", str(state), "--at", NOW] for n in range(WRITERS, WRITERS + 2)]
     env = {**os.environ, "FOLLOWUP_STORE": f"sqlite:///{tmp_path / 'unused.db'}"}
-    writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _RUNNER, str(gun), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
-        )  # fmt: skip
-        for args in commands
-    ]
+    runner = [sys.executable, "-c", _RUNNER, str(gun)]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, "env": env, "cwd": tmp_path}
+    writers = [subprocess.Popen([*runner, *args], **pipes) for args in commands]  # type: ignore[call-overload]
     gun.touch()
     results = [(w.wait(timeout=300), *w.communicate()) for w in writers]
-    for code, out, err in results:
+    for code, _, err in results:
         assert code == 0, err
         assert "Traceback" not in err
     loaded = load_state(state)
