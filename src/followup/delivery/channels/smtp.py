@@ -94,6 +94,12 @@ class SmtpChannel:
                 + "; ".join(f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()),
                 transient=transient,
             ) from None
+        except _NoLogin:
+            raise DeliveryError(
+                f"{message.key}: {where} does not offer a login (no SMTP AUTH), but username {self.username!r} "
+                "is set: remove username (and password_env) for this server, or use one that takes a login",
+                transient=False,
+            ) from None
         except smtplib.SMTPNotSupportedError:
             raise DeliveryError(
                 f'{message.key}: {where} does not offer STARTTLS; set security = "ssl" (port 465) or, '
@@ -129,8 +135,14 @@ class SmtpChannel:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if self.username:
+                if not smtp.has_extn("auth"):
+                    raise _NoLogin()
                 smtp.login(self.username, self.password or "")
             smtp.send_message(mail)
+
+
+class _NoLogin(Exception):
+    """The server offers no AUTH although a username is configured."""
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
