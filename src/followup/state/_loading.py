@@ -11,7 +11,7 @@ from .._errors import InvalidInput, Problem
 from .._time import UTC, Calendar, HolidaySet, parse_clock, supported, zone
 from ._model import Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
-from ._source import load_document, locate
+from ._source import excerpt, load_document, locate
 from ._validation import schema_problems, suggest
 
 __all__ = ["load_state", "parse_instant", "state_from_document"]
@@ -101,7 +101,7 @@ class _Reader:
         for index, raw in enumerate(doc.get("applications", [])):
             steps: list[str | int] = ["applications", index]
             if raw["id"] in seen:
-                self.problem([*steps, "id"], f"duplicate application id {raw['id']!r} (also application #{seen[raw['id']] + 1})")
+                self.problem([*steps, "id"], f"duplicate application id {excerpt(raw['id'])} (also application #{seen[raw['id']] + 1})")
                 continue
             seen[raw["id"]] = index
             applications.append(self.application(raw, steps, candidate))
@@ -116,7 +116,7 @@ class _Reader:
         try:
             tz = zone(raw["timezone"])
         except LookupError:
-            self.problem([*steps, "timezone"], f"unknown time zone {raw['timezone']!r}; use an IANA name such as Europe/Berlin or America/New_York")
+            self.problem([*steps, "timezone"], f"unknown time zone {excerpt(raw['timezone'])}; use an IANA name such as Europe/Berlin or America/New_York")
             tz = UTC
         self.tz = tz
         country = subdivision = None
@@ -131,20 +131,20 @@ class _Reader:
 
                 supported = holidays_package.list_supported_countries()
                 if country not in supported:
-                    self.problem([*steps, "holidays", "country"], f"no holiday calendar for country {country!r}; use an ISO 3166-1 code such as US, GB, DE or FR")
+                    self.problem([*steps, "holidays", "country"], f"no holiday calendar for country {excerpt(country)}; use an ISO 3166-1 code such as US, GB, DE or FR")
                 else:
                     valid = ", ".join(supported[country]) or "none"
-                    self.problem([*steps, "holidays", "subdivision"], f"country {country!r} has no subdivision {subdivision!r}; valid: {valid}")
+                    self.problem([*steps, "holidays", "subdivision"], f"country {excerpt(country)} has no subdivision {excerpt(subdivision)}; valid: {valid}")
         workday = raw.get("workday", {})
         start = parse_clock(workday.get("start", "09:00"))
         end = parse_clock(workday.get("end", "17:00"))
         if end <= start:
-            self.problem([*steps, "workday", "end"], f"workday end {workday.get('end')!r} must be after its start")
+            self.problem([*steps, "workday", "end"], f"workday end {excerpt(workday.get('end'))} must be after its start")
         references = []
         seen: set[str] = set()
         for index, ref in enumerate(raw.get("references", [])):
             if ref["id"] in seen:
-                self.problem([*steps, "references", index, "id"], f"duplicate reference id {ref['id']!r}")
+                self.problem([*steps, "references", index, "id"], f"duplicate reference id {excerpt(ref['id'])}")
                 continue
             seen.add(ref["id"])
             references.append(Reference(id=ref["id"], name=ref["name"], email=ref.get("email"), phone=ref.get("phone")))
@@ -174,11 +174,11 @@ class _Reader:
                 known = sorted(people)
                 self.problem(
                     [*here, "to"],
-                    f"contact to unknown interviewer or reference {to!r}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
+                    f"contact to unknown interviewer or reference {excerpt(to)}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
                 )
             interview = item.get("interview")
             if interview is not None and interview not in interview_ids:
-                self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
+                self.problem([*here, "interview"], f"contact about unknown interview {excerpt(interview)}; known: {', '.join(sorted(interview_ids)) or 'none'}")
             at = self.instant(item, here, "at", dates=False)
             until = self.instant(item, here, "until", dates=True)
             if at is None:
@@ -206,14 +206,14 @@ class _Reader:
         for index, item in enumerate(raw.get("interviews", [])):
             here: list[str | int] = [*steps, "interviews", index]
             if item["id"] in interview_ids:
-                self.problem([*here, "id"], f"duplicate interview id {item['id']!r} in application {raw['id']!r}")
+                self.problem([*here, "id"], f"duplicate interview id {excerpt(item['id'])} in application {excerpt(raw['id'])}")
                 continue
             interview_ids.add(item["id"])
             people = []
             seen_here: set[str] = set()
             for position, person in enumerate(item.get("interviewers", [])):
                 if person["id"] in seen_here:
-                    self.problem([*here, "interviewers", position, "id"], f"interviewer {person['id']!r} listed twice in interview {item['id']!r}")
+                    self.problem([*here, "interviewers", position, "id"], f"interviewer {excerpt(person['id'])} listed twice in interview {excerpt(item['id'])}")
                     continue
                 seen_here.add(person["id"])
                 interviewer_ids.add(person["id"])
@@ -221,7 +221,7 @@ class _Reader:
             starts_at = self.instant(item, here, "starts_at", dates=False)
             ended_at = self.instant(item, here, "ended_at", dates=False)
             if starts_at and ended_at and ended_at < starts_at:
-                self.problem([*here, "ended_at"], f"ended_at {item['ended_at']!r} is before starts_at {item['starts_at']!r}")
+                self.problem([*here, "ended_at"], f"ended_at {excerpt(item['ended_at'])} is before starts_at {excerpt(item['starts_at'])}")
             interviews.append(
                 Interview(
                     id=item["id"],

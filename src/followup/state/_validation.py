@@ -18,6 +18,8 @@ __all__ = ["schema_problems", "suggest"]
 
 def suggest(word: str, choices: Any) -> str:
     """``" (did you mean 'x'?)"`` when ``word`` is close to one of ``choices``."""
+    if len(word) > 100:  # no name is that long; comparing it would only cost time
+        return ""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
