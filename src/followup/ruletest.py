@@ -693,8 +693,8 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
             if not files:
                 raise InvalidInput.single(str(raw), "directory holds no rule-test files (*.yaml, *.yml, *.json)")
             found.extend(files)
-        elif path.is_file():
-            found.append(path)
+        elif _is_file(path):
+            found.append(path)  # the loader refuses what is not a regular file (a FIFO, a device)
         else:
             raise InvalidInput.single(str(raw), "no such file or directory")
     return found
