@@ -249,7 +249,7 @@ def default_rulebook(report: Report, states: list[Any], runs: int) -> None:
     cold = []
     for _ in range(3):
         code = (
-            "import time; from followup.plugins import get_vocabulary; get_vocabulary();"
+            "import time; from followup.rules import get_vocabulary; get_vocabulary();"
             "from followup import load_rulebook; t = time.perf_counter(); load_rulebook('default');"
             "print(time.perf_counter() - t)"
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from followup import InvalidInput
-from followup.delivery import DEFAULT_ROUTES, load_config
+from followup.delivery import DEFAULT_CHANNEL, DEFAULT_ROUTES, get_channels, load_config, route_name
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -21,8 +21,10 @@ def test_followup_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("FOLLOWUP_CONFIG", str(path))
     config = load_config()
     assert config.path == path
-    assert config.route("postal") == "webhook"
-    assert config.route("email") == DEFAULT_ROUTES["email"]
+    channels = get_channels()
+    assert route_name("postal", config, channels) == "webhook"  # [routes] says so
+    assert route_name("email", config, channels) == DEFAULT_CHANNEL  # no [channels.email] table
+    assert route_name("email", config, channels, requested="webhook") == "webhook"  # a rule's channel: wins
 
 
 def test_a_missing_default_file_means_defaults_but_a_named_one_is_an_error(
@@ -31,7 +33,8 @@ def test_a_missing_default_file_means_defaults_but_a_named_one_is_an_error(
     monkeypatch.delenv("FOLLOWUP_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
     config = load_config()
-    assert config.path is None and config.route("fax") == "fax"
+    assert config.path is None and route_name("fax", config, get_channels()) == DEFAULT_CHANNEL
+    assert DEFAULT_ROUTES["fax"] == "fax"
     monkeypatch.setenv("FOLLOWUP_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(InvalidInput, match=r"nope\.toml: configuration file not found"):
         load_config()

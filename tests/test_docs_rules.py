@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from conftest import ROOT
 from followup import load_rulebook
-from followup.plugins import get_vocabulary
-from followup.rules import rules_schema
+from followup.rules import get_vocabulary, rules_schema
 
 DOC = (ROOT / "docs" / "rules.md").read_text()
 

@@ -15,16 +15,11 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from followup import Receipt, Store
-from followup.plugins import (
-    PluginManager,
-    build_plugin_manager,
-    collect_channels,
-    collect_commands,
-    collect_stores,
-    collect_vocabulary,
-    hookspecs,
-    notify,
-)
+from followup.cli._plugins import collect_commands
+from followup.delivery import collect_channels
+from followup.plugins import PluginManager, build_plugin_manager, hookspecs, notify
+from followup.rules import collect_vocabulary
+from followup.stores import collect_stores
 from followup.testing import SAMPLE_NOW, sample_message, sample_state
 
 DOC = ROOT / "docs" / "hooks.md"

@@ -24,22 +24,21 @@ import pytest
 
 import followup.delivery.channels
 import followup.delivery.channels.console
+import followup.stores
 from followup import ChannelSpec, Message, Receipt, hookimpl, open_store
 from followup import plugins as plugin_module
-from followup.delivery import Config, Dispatcher
+from followup.delivery import Config, Dispatcher, collect_channels, get_channels
 from followup.delivery.channels.console import CONSOLE, ConsoleChannel, format_message
 from followup.plugins import (
     DEFAULT_PLUGINS,
     PluginLoadError,
     PluginManager,
     build_plugin_manager,
-    collect_channels,
-    collect_stores,
-    collect_vocabulary,
-    get_channels,
     get_plugin_manager,
     notify,
 )
+from followup.rules import collect_vocabulary
+from followup.stores import collect_stores
 from followup.stores.memory import open_memory
 from followup.testing import (
     SAMPLE_NOW,
@@ -145,7 +144,7 @@ def test_third_party_channel_is_found_with_its_distribution(site: Site) -> None:
 def test_loading_is_lazy() -> None:
     code = (
         "import sys, followup, followup.cli; loaded = 'pluggy' in sys.modules; "
-        "import followup.plugins._core as p; print(loaded, p._manager is None)"
+        "import followup.plugins._registry as p; print(loaded, p._manager is None)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
@@ -576,7 +575,7 @@ def test_hook_register_stores_open_store_finds_a_plugin_scheme(register_plugin: 
         assert opened == ["kept://somewhere"] and not store.has_state()
     finally:
         store.close()
-    assert plugin_module.get_stores()["kept"].plugin == "kept"
+    assert followup.stores.get_stores()["kept"].plugin == "kept"
 
 
 def test_hook_register_commands_adds_a_subcommand(register_plugin: Callable[..., Any], capsys: pytest.CaptureFixture[str]) -> None:
@@ -814,3 +813,100 @@ def test_fixed_clock(fixed_clock: FixedClock) -> None:
 def test_channel_spec_default_plugin_is_replaced_by_the_registering_plugin() -> None:
     spec = collect_channels(plugin_manager_with(channel_plugin(RecordingChannel(), name="stamped")))["stamped"]
     assert isinstance(spec, ChannelSpec) and spec.plugin == "test-plugin-0"
+
+
+# ---------------------------------------------------------------------------
+# Essential plugins, and hooks called through pluggy
+# ---------------------------------------------------------------------------
+
+
+def test_the_vocabulary_plugin_cannot_be_disabled(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup import Engine, load_rulebook
+    from followup.plugins import ESSENTIAL_PLUGINS
+    from followup.rules import collect_vocabulary
+
+    assert "followup.rules.plugin" in ESSENTIAL_PLUGINS
+    monkeypatch.setenv("FOLLOWUP_DISABLE_PLUGINS", "followup.rules.plugin, followup.delivery.channels.console")
+    pm = fresh()
+    assert pm.get_plugin("followup.rules.plugin") is not None
+    assert "followup.delivery.channels.console" in pm.skipped  # a plain built-in can still be left out
+    assert any("cannot work without" in error and "followup.rules.plugin" in error for error in pm.load_errors)
+    vocabulary = collect_vocabulary(pm)
+    agenda = Engine(load_rulebook(vocabulary=vocabulary)).evaluate(sample_state(), SAMPLE_NOW)
+    assert agenda.actions
+
+
+def test_register_hooks_go_through_pluggy_so_wrappers_see_them() -> None:
+    seen: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def followup_register_channels(self, register: Any) -> Any:
+            seen.append("before")
+            result = yield
+            seen.append("after")
+            return result
+
+    class Pigeon:
+        @hookimpl
+        def followup_register_channels(self, register: Any) -> None:
+            register(ChannelSpec(name="pigeon", media=frozenset({"email"}), idempotent=True, build=lambda settings: None))
+
+    pm = build_plugin_manager(entry_points=False)
+    pm.register(Wrapper(), name="wrapper")
+    pm.register(Pigeon(), name="pigeon-plugin")
+    traced: list[str] = []
+    pm.trace.root.setwriter(traced.append)
+    undo = pm.enable_tracing()
+    try:
+        channels = collect_channels(pm)
+    finally:
+        undo()
+    assert seen == ["before", "after"]
+    assert any("followup_register_channels" in line for line in traced)
+    assert channels["pigeon"].plugin == "pigeon-plugin"  # attributed through the register callback
+    assert channels["console"].plugin == "followup.delivery.channels.console"
+
+
+def test_two_objects_of_one_class_are_told_apart() -> None:
+    class Named:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @hookimpl
+        def followup_register_channels(self, register: Any) -> None:
+            register(ChannelSpec(name=self.name, media=frozenset({"email"}), idempotent=True, build=lambda s: None))
+
+    pm = build_plugin_manager(entry_points=False)
+    pm.register(Named("one"), name="plugin-one")
+    pm.register(Named("two"), name="plugin-two")
+    channels = collect_channels(pm)
+    assert (channels["one"].plugin, channels["two"].plugin) == ("plugin-one", "plugin-two")
+
+
+def test_a_lifecycle_event_reaches_wrappers_and_survives_a_raising_plugin() -> None:
+    heard: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def followup_action_due(self, action: Any) -> Any:
+            heard.append("wrapper")
+            return (yield)
+
+    class Raises:
+        @hookimpl
+        def followup_action_due(self, action: Any) -> None:
+            heard.append("raises")
+            raise RuntimeError("boom")
+
+    class Listens:
+        @hookimpl(trylast=True)
+        def followup_action_due(self, action: Any) -> None:
+            heard.append("listens")
+
+    pm = build_plugin_manager(entry_points=False)
+    for index, plugin in enumerate((Listens(), Raises(), Wrapper())):
+        pm.register(plugin, name=f"p{index}")
+    notify("followup_action_due", pm=pm, action=object())
+    assert heard.count("raises") == 1 and heard.count("listens") == 1  # nobody hears it twice
+    assert heard[0] == "wrapper"

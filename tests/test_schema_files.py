@@ -7,8 +7,8 @@ import json
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT
-from followup.plugins import build_plugin_manager, collect_vocabulary
-from followup.rules import published_rules_schema
+from followup.plugins import build_plugin_manager
+from followup.rules import collect_vocabulary, published_rules_schema
 from followup.state import STATE_SCHEMA
 
 

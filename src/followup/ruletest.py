@@ -355,8 +355,7 @@ def _problem(mark: Mark | None, path: str, message: str) -> Problem:
 
 def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
     """An inline rulebook; ``extends`` is resolved relative to the test file."""
-    from .plugins import get_vocabulary
-    from .rules import DEFAULT_RULEBOOK, compile_document, merge_overlay, rules_schema
+    from .rules import DEFAULT_RULEBOOK, compile_document, get_vocabulary, merge_overlay, rules_schema
     from .rules._rulebook import _read
 
     vocabulary = get_vocabulary()

@@ -13,7 +13,7 @@ from .._errors import InvalidInput
 if TYPE_CHECKING:
     from ..delivery import ChannelSpec, Config
 
-__all__ = ["agenda_ics", "channel_rows", "channel_specs", "effective_routes", "register"]
+__all__ = ["agenda_ics", "channel_rows", "channel_specs", "register"]
 
 config_option = click.option(
     "--config",
@@ -25,7 +25,8 @@ config_option = click.option(
 
 def channel_specs() -> list[ChannelSpec]:
     """Every channel the installed plugins register, in name order; duplicates are an error naming both plugins."""
-    from ..plugins import collect_channels, get_plugin_manager
+    from ..delivery import collect_channels
+    from ..plugins import get_plugin_manager
 
     found = collect_channels(get_plugin_manager())
     return [found[name] for name in sorted(found)]
@@ -40,7 +41,7 @@ def agenda_ics(
     whose medium is ``phone`` or ``reminder`` become one event each; see
     :mod:`followup.delivery.channels.ical`.
     """
-    from ..delivery import load_config
+    from ..delivery import TASK_MEDIA, load_config
     from ..delivery.channels.ical import agenda_calendar
     from ..delivery.messages import build_context, render_message
 
@@ -51,7 +52,7 @@ def agenda_ics(
         if action.status not in statuses:
             continue
         context = build_context(state, action, config.as_context(), now=now)
-        if context["medium"] not in ("phone", "reminder"):
+        if context["medium"] not in TASK_MEDIA:
             continue
         messages.append(render_message(context))
     settings = config.channel_settings("calendar")
@@ -64,12 +65,12 @@ def agenda_ics(
     return data, len(messages)
 
 
-def channel_rows(config: Config) -> list[dict[str, Any]]:
+def channel_rows(config: Config, specs: list[ChannelSpec] | None = None) -> list[dict[str, Any]]:
     """One row per installed channel: media, idempotent, configured, and what is wrong with its settings."""
     from ..delivery import validate_channel_settings
 
     rows: list[dict[str, Any]] = []
-    for spec in channel_specs():
+    for spec in specs if specs is not None else channel_specs():
         settings = config.channel_settings(spec.name)
         problem = None
         if config.has_channel_section(spec.name):
@@ -89,23 +90,6 @@ def channel_rows(config: Config) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def effective_routes(config: Config, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """The channel each medium goes to, decided as the dispatcher decides it.
-
-    An explicit ``[routes]`` entry; else the medium's default channel when its
-    ``[channels.…]`` table is there and complete; else ``console``.
-    """
-    configured = {row["name"] for row in rows if row["configured"]}
-    explicit = config.data.get("routes", {})
-    routes: dict[str, str] = {}
-    for medium in ("email", "postal", "fax", "phone", "reminder"):
-        name = config.route(medium)
-        if medium not in explicit and not (config.has_channel_section(name) and name in configured):
-            name = "console"
-        routes[medium] = name
-    return routes
 
 
 def _config(path: str | None) -> Config:
@@ -133,9 +117,12 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     def channels(config_file: str | None, fmt: str) -> None:
         """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
+        from ..delivery import routes as decide_routes
+
         config = _config(config_file)
-        rows = channel_rows(config)
-        routes = effective_routes(config, rows)
+        specs = channel_specs()
+        rows = channel_rows(config, specs)
+        routes = decide_routes(config, {spec.name: spec for spec in specs})
         if fmt == "json":
             document = {"config": config.where, "channels": rows, "routes": routes}
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -205,7 +192,9 @@ def register(group: click.Group) -> None:
             )
             to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
         click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
-        route = effective_routes(config, channel_rows(config)).get(message.medium, "console")
+        from ..delivery import route_name
+
+        route = route_name(message.medium, config, {s.name: s for s in channel_specs()}, requested=action.channel)
         click.echo(f"Medium:  {message.medium} → channel {route}")
         if to:
             click.echo(f"To:      {to.replace(chr(10), ', ')}")

@@ -155,8 +155,7 @@ def schema(which: str) -> None:
 
         document = STATE_SCHEMA
     else:
-        from ..plugins import get_vocabulary
-        from ..rules import published_rules_schema
+        from ..rules import get_vocabulary, published_rules_schema
 
         document = published_rules_schema(get_vocabulary())
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,7 +19,33 @@ from .._errors import InvalidInput
 if TYPE_CHECKING:
     import pluggy
 
-__all__ = ["PluginGroup", "plugin_report", "register"]
+__all__ = ["PluginGroup", "collect_commands", "plugin_report", "register"]
+
+
+def collect_commands(pm: pluggy.PluginManager, taken: Mapping[str, object] = {}) -> dict[str, click.Command]:
+    """The subcommands the plugins of ``pm`` add, by name.
+
+    :param taken: the names already in use (the built-in commands).
+    :raises PluginLoadError: a plugin registers something that is not a click
+        command, or a name already taken (naming the plugin and the other owner).
+    """
+    from ..plugins import collect
+
+    def problem(command: Any) -> str | None:
+        if not isinstance(command, click.Command) or not command.name:
+            return f"registered {command!r}, which is not a named click.Command"
+        if command.name in taken:
+            return (
+                f"adds the command {command.name!r}, which followup already has; the plugin must use "
+                "another name (or leave it out with FOLLOWUP_DISABLE_PLUGINS)"
+            )
+        return None
+
+    def clash(name: str, first: str, second: str) -> str:
+        return f"the command {name!r} is added by both {first} and {second}"
+
+    commands = collect(pm, "followup_register_commands", problem=problem, keys=lambda command: [command.name], clash=clash)
+    return {command.name: command for command in commands}
 
 
 class PluginGroup(click.Group):
@@ -33,7 +60,7 @@ class PluginGroup(click.Group):
     def plugin_commands(self) -> dict[str, click.Command]:
         """The commands plugins add, collected once."""
         if self._plugin_commands is None:
-            from ..plugins import collect_commands, get_plugin_manager
+            from ..plugins import get_plugin_manager
 
             self._plugin_commands = collect_commands(get_plugin_manager(), taken=self.commands)
         return self._plugin_commands
@@ -54,13 +81,12 @@ class PluginGroup(click.Group):
 
 def _contributions(pm: pluggy.PluginManager) -> dict[str, dict[str, list[str]]]:
     """What each plugin registers through the ``register`` hooks: plugin -> kind -> names."""
-    from ..plugins import REGISTER_HOOKS
-    from ..plugins._core import _registrations
+    from ..plugins import REGISTER_HOOKS, registrations
 
     found: dict[str, dict[str, list[str]]] = {}
     for hook_name in REGISTER_HOOKS:
         kind = hook_name.removeprefix("followup_register_")
-        for plugin_name, items in _registrations(pm, hook_name):
+        for plugin_name, items in registrations(pm, hook_name):
             names = found.setdefault(plugin_name, {}).setdefault(kind, [])
             for item in items:
                 schemes = getattr(item, "schemes", None)
@@ -78,14 +104,12 @@ def plugin_report(pm: pluggy.PluginManager, *, builtins: bool, hook: str | None)
     :param hook: only plugins implementing this hook.
     """
     from .. import plugins as plugin_module
+    from ..delivery import collect_channels
+    from ..rules import collect_vocabulary
+    from ..stores import collect_stores
 
     problems = list(getattr(pm, "load_errors", []))
-    for collect in (
-        plugin_module.collect_vocabulary,
-        plugin_module.collect_channels,
-        plugin_module.collect_stores,
-        plugin_module.collect_commands,
-    ):
+    for collect in (collect_vocabulary, collect_channels, collect_stores, collect_commands):
         try:
             collect(pm)
         except plugin_module.PluginLoadError as exc:

@@ -16,14 +16,31 @@ does not import Jinja2 or smtplib.
 
 from __future__ import annotations
 
-from ._channel import MEDIA, Block, Channel, ChannelSpec, DeliveryError, Message, Party, Receipt
-from ._config import CONFIG_SCHEMA, DEFAULT_ROUTES, Config, load_config, validate_channel_settings
+from ._channel import (
+    MEDIA,
+    MEDIA_ORDER,
+    TASK_MEDIA,
+    Block,
+    Channel,
+    ChannelSpec,
+    DeliveryError,
+    Message,
+    Party,
+    Receipt,
+    collect_channels,
+    get_channels,
+)
+from ._config import CONFIG_SCHEMA, Config, load_config, validate_channel_settings
 from ._dispatcher import Dispatcher
+from ._routing import DEFAULT_CHANNEL, DEFAULT_ROUTES, route, route_name, routes
 
 __all__ = [
     "CONFIG_SCHEMA",
+    "DEFAULT_CHANNEL",
     "DEFAULT_ROUTES",
     "MEDIA",
+    "MEDIA_ORDER",
+    "TASK_MEDIA",
     "Block",
     "Channel",
     "ChannelSpec",
@@ -33,6 +50,11 @@ __all__ = [
     "Message",
     "Party",
     "Receipt",
+    "collect_channels",
+    "get_channels",
     "load_config",
+    "route",
+    "route_name",
+    "routes",
     "validate_channel_settings",
 ]

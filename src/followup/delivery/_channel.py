@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .._errors import FollowupError
+from ..plugins import collect, registry
 
 if TYPE_CHECKING:
+    import pluggy
+
     from ..engine import Action
 
 __all__ = [
     "MEDIA",
+    "MEDIA_ORDER",
+    "TASK_MEDIA",
     "Block",
     "Channel",
     "ChannelSpec",
@@ -26,10 +31,18 @@ __all__ = [
     "Message",
     "Party",
     "Receipt",
+    "collect_channels",
+    "get_channels",
 ]
 
-#: the media a message can travel by; a :class:`ChannelSpec` serves some of them
-MEDIA: frozenset[str] = frozenset({"email", "postal", "fax", "phone", "reminder"})
+#: the media a message can travel by, in the order they are shown: the ways to reach
+#: a person, then a reminder to oneself
+MEDIA_ORDER: tuple[str, ...] = ("email", "postal", "fax", "phone", "reminder")
+#: the media as a set; a :class:`ChannelSpec` serves some of them
+MEDIA: frozenset[str] = frozenset(MEDIA_ORDER)
+#: the media whose message is a task for the candidate (a call to make, a reminder),
+#: not something that reaches anyone: no contact is logged for them
+TASK_MEDIA: frozenset[str] = frozenset({"phone", "reminder"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +155,46 @@ class ChannelSpec:
     description: str = ""
     is_configured: Callable[[Mapping[str, Any]], bool] = field(default=lambda config: True)
     plugin: str = "followup"
+
+
+def _channel_problem(spec: Any) -> str | None:
+    if not isinstance(spec, ChannelSpec):
+        return f"{spec!r} is not a followup.ChannelSpec"
+    if not isinstance(spec.name, str) or not spec.name or spec.name.strip() != spec.name or " " in spec.name:
+        return f"name {spec.name!r} must be a non-empty word without spaces"
+    unknown = sorted(set(spec.media) - MEDIA) if isinstance(spec.media, (set, frozenset)) else None
+    if unknown is None or not spec.media or unknown:
+        return (
+            f"channel {spec.name!r}: media {sorted(spec.media) if unknown is not None else spec.media!r} must be a "
+            f"non-empty frozenset of {', '.join(sorted(MEDIA))}"
+        )
+    if not isinstance(spec.idempotent, bool):
+        return f"channel {spec.name!r}: idempotent must be True or False, not {spec.idempotent!r}"
+    if not callable(spec.build):
+        return f"channel {spec.name!r}: build must be callable, not {spec.build!r}"
+    return None
+
+
+def collect_channels(pm: pluggy.PluginManager) -> dict[str, ChannelSpec]:
+    """Every channel the plugins of ``pm`` register, by name, each stamped with its plugin's name.
+
+    :raises PluginLoadError: a channel is malformed, or two plugins register the
+        same name (the message names both and their distributions).
+    """
+    def problem(spec: Any) -> str | None:
+        wrong = _channel_problem(spec)
+        return None if wrong is None else f"registered a channel that cannot be used: {wrong}"
+
+    def clash(name: str, first: str, second: str) -> str:
+        return (
+            f"channel {name!r} is registered by both {first} and {second}; "
+            "uninstall one, or leave one out with FOLLOWUP_DISABLE_PLUGINS"
+        )
+
+    specs = collect(pm, "followup_register_channels", problem=problem, keys=lambda spec: [spec.name], clash=clash)
+    return {spec.name: spec for spec in sorted(specs, key=lambda spec: spec.name)}
+
+
+def get_channels() -> dict[str, ChannelSpec]:
+    """The delivery channels of the installed plugins (built-ins included), by name."""
+    return registry("channels", collect_channels)

@@ -21,25 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InvalidInput, Problem
+from ._channel import MEDIA_ORDER
 
-__all__ = [
-    "CONFIG_SCHEMA",
-    "DEFAULT_ROUTES",
-    "Config",
-    "config_path",
-    "load_config",
-    "seconds_setting",
-    "secret_from_env",
-]
+__all__ = ["CONFIG_SCHEMA", "Config", "config_path", "load_config", "seconds_setting", "secret_from_env"]
 
-#: where a message of each medium goes when ``[routes]`` does not say otherwise
-DEFAULT_ROUTES: Mapping[str, str] = {
-    "email": "email",
-    "postal": "outbox",
-    "fax": "fax",
-    "phone": "calendar",
-    "reminder": "calendar",
-}
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 
@@ -67,7 +52,7 @@ CONFIG_SCHEMA: Mapping[str, Any] = {
         "routes": {
             "type": "object",
             "description": "medium -> channel name",
-            "propertyNames": {"enum": ["email", "postal", "fax", "phone", "reminder"]},
+            "propertyNames": {"enum": list(MEDIA_ORDER)},
             "additionalProperties": {"type": "string", "pattern": _NAME},
         },
         "spelling": {
@@ -112,11 +97,6 @@ class Config:
     def where(self) -> str:
         """The file name for error messages."""
         return str(self.path) if self.path is not None else "<default configuration>"
-
-    def route(self, medium: str) -> str:
-        """The channel a message of ``medium`` goes through."""
-        routes = self.data.get("routes", {})
-        return str(routes.get(medium) or DEFAULT_ROUTES.get(medium, "console"))
 
     def channel_settings(self, name: str) -> dict[str, Any]:
         """The settings of channel ``name``; ``extends = "other"`` inherits another channel's keys."""

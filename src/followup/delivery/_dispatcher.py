@@ -43,7 +43,8 @@ from .._errors import FollowupError, InvalidInput
 from ..engine import Action, Engine
 from ..state import Contact, State
 from ..stores import JOURNAL, OutboxEntry, Store, action_from_dict, action_to_dict, utc
-from ._channel import Channel, ChannelSpec, DeliveryError, Message, Receipt
+from ._channel import TASK_MEDIA, Channel, ChannelSpec, DeliveryError, Message, Receipt
+from ._routing import route
 
 if TYPE_CHECKING:
     import pluggy
@@ -54,10 +55,7 @@ __all__ = ["Dispatcher", "Outcome", "TickReport"]
 
 
 #: media whose "delivery" is a task for the candidate, not a contact with anyone
-TASK_MEDIA = frozenset({"phone", "reminder"})
-_MEDIA = frozenset({"email", "postal", "fax", "phone", "reminder"})
 #: the channel used when the configuration routes a medium nowhere that works
-DEFAULT_CHANNEL = "console"
 
 
 @dataclass(frozen=True)
@@ -199,44 +197,19 @@ class Dispatcher:
     # -- channels -------------------------------------------------------------
 
     def _collect_channels(self) -> dict[str, ChannelSpec]:
-        from ..plugins import collect_channels
+        from ._channel import collect_channels
 
         return collect_channels(self.pm)
 
     def channel_for(self, action: Action, medium: str) -> ChannelSpec:
         """The channel an action goes through.
 
-        A rule's ``channel:`` naming an installed channel (rather than a medium) wins; otherwise the medium's
-        route from the configuration's ``[routes]`` (which must name an installed
-        channel); otherwise the medium's default route when the configuration has a
-        section for that channel; otherwise ``console``. A channel chosen this way
-        whose settings are wrong stops the run with a message before anything is
-        claimed, rather than falling back silently.
+        Decided by :func:`followup.delivery.route` (the decision ``followup
+        channels`` shows). A channel chosen this way whose settings are wrong stops
+        the run with a message before anything is claimed, rather than falling back
+        silently.
         """
-        if action.channel and action.channel not in _MEDIA and action.channel in self.specs:
-            return self.specs[action.channel]
-        routes = self.config.data.get("routes", {})
-        if medium in routes:
-            name = routes[medium]
-            spec = self.specs.get(name)
-            if spec is None:
-                raise InvalidInput.single(
-                    self.config.where,
-                    f"routes.{medium} names channel {name!r}, which no installed plugin provides; "
-                    f"installed: {', '.join(sorted(self.specs)) or 'none'}",
-                )
-            return spec
-        name = self.config.route(medium)
-        spec = self.specs.get(name)
-        if spec is not None and self.config.has_channel_section(name):
-            return spec  # configured on purpose: a mistake in its settings is reported, not bypassed
-        console = self.specs.get(DEFAULT_CHANNEL)
-        if console is None:
-            raise FollowupError(
-                f"no channel is configured for {medium} and the default channel {DEFAULT_CHANNEL!r} is not installed "
-                f"(blocked with FOLLOWUP_DISABLE_PLUGINS?); configure one under [channels] in {self.config.where}"
-            )
-        return console
+        return route(medium, self.config, self.specs, requested=action.channel)
 
     def _channel(self, spec: ChannelSpec) -> Channel:
         channel = self._channels.get(spec.name)

@@ -1,6 +1,7 @@
 """Rulebooks: the vocabulary rules are written in, their schema, and the compiler.
 
-Owns the :class:`Vocabulary` of facts and operators (``_vocabulary``), the
+Owns the :class:`Vocabulary` of facts and operators (``_vocabulary``; the installed
+one, :func:`get_vocabulary`, in ``_installed``), the
 :class:`Scope` a fact reads (``_scope``: indexed views over a state), the built-in
 facts and operators (``_facts``, ``_operators``, registered by the plugin
 :mod:`followup.rules.plugin`), the rulebook schema (``_schema``), the compiler that
@@ -9,12 +10,13 @@ turns validated YAML into plain callables (``_compiler``), and loading with
 this package.
 
 May import: ``followup.state``, ``followup._errors``, ``followup._time``; and
-``followup.plugins`` only to ask for the installed vocabulary when the caller gave none.
+``followup.plugins`` (to collect the installed vocabulary, :func:`get_vocabulary`).
 """
 
 from __future__ import annotations
 
 from ._compiler import CompiledCap, CompiledRule, Compiler
+from ._installed import collect_vocabulary, get_vocabulary
 from ._rulebook import DEFAULT_RULEBOOK, Rulebook, compile_document, load_rulebook, load_rulebooks, merge_overlay
 from ._schema import published_rules_schema, rules_schema
 from ._scope import ApplicationView, LogView, Scope, StateView
@@ -34,7 +36,9 @@ __all__ = [
     "StateView",
     "Vocabulary",
     "VocabularyConflict",
+    "collect_vocabulary",
     "compile_document",
+    "get_vocabulary",
     "load_rulebook",
     "load_rulebooks",
     "merge_overlay",

@@ -277,7 +277,7 @@ def load_rulebook(
     :raises InvalidInput: listing every problem with file, line and column.
     """
     if vocabulary is None:
-        from ..plugins import get_vocabulary
+        from ._installed import get_vocabulary
 
         vocabulary = get_vocabulary()
     if isinstance(source, Mapping):
@@ -306,7 +306,7 @@ def load_rulebooks(sources: Sequence[str | Path], *, vocabulary: Vocabulary | No
     if not sources:
         return load_rulebook(DEFAULT_RULEBOOK, vocabulary=vocabulary)
     if vocabulary is None:
-        from ..plugins import get_vocabulary
+        from ._installed import get_vocabulary
 
         vocabulary = get_vocabulary()
     document, names = _read(sources[0], vocabulary, ())

@@ -8,7 +8,7 @@ implementation the SQLite store and the ``followup-postgresql`` plugin build on)
 the plugin :mod:`followup.stores.plugin` that registers ``memory:`` and ``sqlite:``.
 
 May import: ``followup.engine`` (for :class:`~followup.Action`), ``followup.state``,
-``followup.plugins`` (to find the installed stores), ``followup._errors``,
+``followup.plugins`` (to collect the installed stores, :func:`get_stores`), ``followup._errors``,
 ``followup._time``.
 """
 
@@ -22,7 +22,9 @@ from ._store import (
     StoreSpec,
     action_from_dict,
     action_to_dict,
+    collect_stores,
     default_store_url,
+    get_stores,
     open_store,
     state_to_document,
     utc,
@@ -36,7 +38,9 @@ __all__ = [
     "StoreSpec",
     "action_from_dict",
     "action_to_dict",
+    "collect_stores",
     "default_store_url",
+    "get_stores",
     "open_store",
     "state_to_document",
     "utc",

@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from .._errors import FollowupError, InvalidInput
 from .._time import UTC
 from ..engine import Action
+from ..plugins import collect, registry
 from ..state import Application, Candidate, Contact, Interview, Interviewer, State
 
 __all__ = [
@@ -41,8 +42,10 @@ __all__ = [
     "StoreSpec",
     "action_from_dict",
     "application_to_document",
+    "collect_stores",
     "contact_to_document",
     "default_store_url",
+    "get_stores",
     "open_store",
     "state_to_document",
 ]
@@ -309,8 +312,7 @@ def _accepts_create(function: Any) -> bool:
 
 
 def store_specs() -> dict[str, Any]:
-    """Every installed store, by URL scheme (see :func:`followup.plugins.get_stores`)."""
-    from ..plugins import get_stores
+    """Every installed store, by URL scheme (see :func:`get_stores`)."""
 
     return dict(get_stores())
 
@@ -513,3 +515,34 @@ class StoreSpec:
     open: Callable[[str], Any]
     description: str = ""
     plugin: str = "followup"
+
+
+def collect_stores(pm: Any) -> dict[str, StoreSpec]:
+    """Every store the plugins of ``pm`` register, by URL scheme.
+
+    :raises PluginLoadError: a spec is malformed, or two plugins claim the same
+        scheme (the message names both and their distributions).
+    """
+    def problem(spec: Any) -> str | None:
+        if not isinstance(spec, StoreSpec):
+            return f"registered {spec!r}, which is not a followup.StoreSpec"
+        if isinstance(spec.schemes, str) or not spec.schemes or not callable(spec.open):
+            return (
+                f"registered a store with schemes {spec.schemes!r}: schemes must be a non-empty tuple "
+                "such as ('sqlite',) and open a callable taking the URL"
+            )
+        return None
+
+    def clash(scheme: str, first: str, second: str) -> str:
+        return (
+            f"store scheme {scheme!r} is registered by both {first} and {second}; "
+            "uninstall one, or leave one out with FOLLOWUP_DISABLE_PLUGINS"
+        )
+
+    specs = collect(pm, "followup_register_stores", problem=problem, keys=lambda spec: spec.schemes, clash=clash)
+    return dict(sorted(((scheme, spec) for spec in specs for scheme in spec.schemes), key=lambda pair: pair[0]))
+
+
+def get_stores() -> dict[str, StoreSpec]:
+    """The stores of the installed plugins (built-ins included), by URL scheme."""
+    return registry("stores", collect_stores)

@@ -118,12 +118,11 @@ def registered(plugin: object, name: str | None = None, *, pm: pluggy.PluginMana
     naming it. The vocabulary, channels, stores and plugin commands collected before
     are forgotten on the way in and on the way out.
     """
-    from ..plugins import PluginLoadError, get_plugin_manager
-    from ..plugins._core import _hook_problems
+    from ..plugins import PluginLoadError, get_plugin_manager, hook_problems
 
     manager = pm if pm is not None else get_plugin_manager()
     label = name or getattr(plugin, "__name__", None) or type(plugin).__name__
-    problems = _hook_problems(manager, plugin)
+    problems = hook_problems(manager, plugin)
     if problems:
         raise PluginLoadError(*(f"plugin {label!r}: {problem}" for problem in problems))
     manager.register(plugin, name=name)

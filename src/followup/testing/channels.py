@@ -120,7 +120,7 @@ class ChannelConformance:
     @pytest.fixture
     def spec(self) -> ChannelSpec:
         """The channel's spec, collected the way followup collects it (validated, duplicates refused)."""
-        from ..plugins import collect_channels
+        from ..delivery import collect_channels
 
         if self.plugin is None or not self.channel_name:
             pytest.fail(f"{type(self).__name__} must set `plugin` and `channel_name`")
@@ -171,7 +171,8 @@ class ChannelConformance:
             pytest.skip("no entry_point given")
         from importlib.metadata import entry_points
 
-        from ..plugins import PluginManager, collect_channels
+        from ..delivery import collect_channels
+        from ..plugins import PluginManager
 
         found = [e for e in entry_points(group="followup") if e.name == self.entry_point]
         assert found, f"no entry point {self.entry_point!r} in the 'followup' group: is the distribution installed?"

@@ -33,7 +33,7 @@ import pytest
 
 from .._errors import InvalidInput
 from .._time import UTC
-from ..delivery import ChannelSpec, DeliveryError, Message, Receipt
+from ..delivery import MEDIA, ChannelSpec, DeliveryError, Message, Receipt
 from ..state import Contact, Interview, Interviewer, State
 from ..stores import JOURNAL, OutboxEntry, Store, StoreError, state_to_document
 
@@ -175,7 +175,7 @@ def channel_plugin(channel: Any, *, name: str = "console", idempotent: bool = Tr
 
     spec = ChannelSpec(
         name=name,
-        media=frozenset({"email", "postal", "fax", "phone", "reminder"}),
+        media=MEDIA,
         idempotent=idempotent,
         build=lambda settings: channel,
         description="test channel",

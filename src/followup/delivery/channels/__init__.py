@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...plugins import hookimpl
-from .._channel import Channel, ChannelSpec
+from .._channel import MEDIA, TASK_MEDIA, Channel, ChannelSpec
 from .._config import Config, validate_channel_settings
 from ._mime import header_problem
 from .fax import FAX_SCHEMA, build_fax
@@ -43,7 +43,7 @@ def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
         name="outbox",
-        media=frozenset({"email", "postal", "fax", "phone", "reminder"}),
+        media=MEDIA,
         idempotent=True,
         build=build_outbox,
         config_schema=OUTBOX_SCHEMA,
@@ -69,7 +69,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         name="calendar",
-        media=frozenset({"phone", "reminder"}),
+        media=TASK_MEDIA,
         idempotent=True,
         build=build_calendar,
         config_schema=CALENDAR_SCHEMA,
@@ -77,7 +77,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         name="webhook",
-        media=frozenset({"email", "postal", "fax", "phone", "reminder"}),
+        media=MEDIA,
         idempotent=True,
         build=build_webhook,
         config_schema=WEBHOOK_SCHEMA,

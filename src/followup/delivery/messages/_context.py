@@ -9,7 +9,7 @@ from typing import Any
 from ..._errors import InvalidInput
 from ...engine import Action
 from ...state import Application, Interview, Interviewer, Reference, State
-from .._channel import Party
+from .._channel import MEDIA, Party
 
 __all__ = ["WRITTEN_KINDS", "build_context", "medium_of", "recipient_party"]
 
@@ -17,7 +17,6 @@ __all__ = ["WRITTEN_KINDS", "build_context", "medium_of", "recipient_party"]
 WRITTEN_KINDS = frozenset(
     {"thank_you_note", "bridge_note", "follow_up", "requested_follow_up", "leverage_follow_up", "reference_alert"}
 )
-_MEDIA = frozenset({"email", "postal", "fax", "phone", "reminder"})
 
 
 def build_context(
@@ -88,7 +87,7 @@ def build_context(
 
 def medium_of(action: Action, application: Application | None) -> str:
     """The medium of an action's message: its channel when that names a medium, else a sensible one."""
-    if action.channel in _MEDIA:
+    if action.channel in MEDIA:
         return str(action.channel)
     if action.kind in WRITTEN_KINDS:
         return application.written_medium if application is not None else "email"
