@@ -15,7 +15,8 @@ import sys
 
 
 def main(path: str) -> None:
-    runs = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    with open(path, encoding="utf-8") as stream:
+        runs = [json.loads(line) for line in stream if line.strip()]
     if not runs:
         raise SystemExit(f"{path}: no runs")
     by_label = collections.Counter(run["label"] for run in runs)

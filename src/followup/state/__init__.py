@@ -13,7 +13,7 @@ other area builds on this one.
 
 from __future__ import annotations
 
-from ._loading import load_state, parse_instant, state_from_document
+from ._loading import load_state, parse_instant, state_from_checked_document, state_from_document
 from ._model import (
     ACTIVE_STATUSES,
     STATUSES,
@@ -54,6 +54,7 @@ __all__ = [
     "parse_instant",
     "read_text_file",
     "schema_problems",
+    "state_from_checked_document",
     "state_from_document",
     "suggest",
 ]
