@@ -32,18 +32,31 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
+#: the most problems the message of one :class:`InvalidInput` lists, and the longest line it prints
+SHOWN_PROBLEMS = 50
+_LONGEST_LINE = 1000
+
+
 class InvalidInput(FollowupError):
     """A state file, rulebook or argument that cannot be used as it is.
 
-    :ivar problems: every problem found, in file order; never empty.
+    :ivar problems: every problem found, in file order; never empty. Its message
+        lists the first :data:`SHOWN_PROBLEMS` of them, each cut to a readable length.
     """
 
     def __init__(self, problems: list[Problem]) -> None:
         if not problems:
             raise ValueError("InvalidInput needs at least one problem")
         self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.column, p.message))
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [_cut(str(p)) for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"… and {len(self.problems) - SHOWN_PROBLEMS:,} more problems")
+        super().__init__("\n".join(lines))
 
     @classmethod
     def single(cls, path: str, message: str, line: int = 0, column: int = 0) -> InvalidInput:
         return cls([Problem(path, line, column, message)])
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= _LONGEST_LINE else f"{line[:_LONGEST_LINE]}… ({len(line):,} characters)"

@@ -22,6 +22,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_OFFSET",
     "UTC",
     "Calendar",
     "HolidaySet",
@@ -33,6 +36,7 @@ __all__ = [
     "local_wall_time",
     "parse_clock",
     "strict_wall_time",
+    "supported",
     "their_clock",
     "zone",
     "zone_name",
@@ -42,13 +46,38 @@ UTC = dt.UTC
 _ONE_DAY = dt.timedelta(days=1)
 _ONE_MINUTE = dt.timedelta(minutes=1)
 
+#: the supported range of instants: every instant read (files, options, stores) lies in it
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = dt.datetime(2200, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+#: the largest amount an offset may have, per unit (about ten years of each)
+MAX_OFFSET = {"minutes": 5_256_000, "hours": 87_600, "days": 3_660, "weeks": 522, "business_days": 2_610}
+
+#: the longest IANA zone name accepted (the real ones are under 40 characters)
+_LONGEST_ZONE = 64
+
+
+def supported(value: dt.date, text: str | None = None) -> None:
+    """Raise :class:`ValueError` unless ``value`` lies in the supported range (years 1900 to 2200).
+
+    Checked on the year first, so an instant at the edge of what Python can hold
+    (9999-12-31T23:59:59-12:00) is refused before any arithmetic could overflow.
+    """
+    shown = repr(text) if text is not None else value.isoformat()
+    if not EARLIEST.year <= value.year <= LATEST.year or (
+        isinstance(value, dt.datetime) and value.tzinfo is not None and not EARLIEST <= value <= LATEST
+    ):
+        raise ValueError(f"{shown} is outside the supported range, the years {EARLIEST.year} to {LATEST.year}")
+
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     """The IANA zone called ``name``; raises :class:`LookupError` if there is none."""
+    if len(name) > _LONGEST_ZONE or "\x00" in name:
+        raise LookupError(name[:_LONGEST_ZONE])
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise LookupError(name) from None
 
 
@@ -251,14 +280,20 @@ class Calendar:
         Counting starts from the local date of ``instant``, business day or not, so
         two business days after a Saturday is the Tuesday.
         """
+        if abs(count) > MAX_OFFSET["business_days"]:
+            raise ValueError(f"{count} business days is more than the {MAX_OFFSET['business_days']:,} allowed")
         local = self.local(instant)
         day = local.date()
         step = _ONE_DAY if count >= 0 else -_ONE_DAY
         remaining = abs(count)
+        scanned = 0
         while remaining:
             day += step
+            scanned += 1
             if self.is_business_day(day):
                 remaining -= 1
+            elif scanned > 7 * abs(count) + 366:  # a calendar with (nearly) no business days
+                raise ValueError(f"no {abs(count)} business days within {scanned} days of {local.date()}")
         return local_wall_time(day, local.time().replace(tzinfo=None), self.tz)
 
     def add_days(self, instant: dt.datetime, count: int) -> dt.datetime:

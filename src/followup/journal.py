@@ -211,10 +211,24 @@ class StateFile:
     replaces the file atomically (a temporary file in the same directory, then a
     rename), keeping the file's permissions. JSON files are re-serialised with an
     indent of two.
+
+    Every write holds an exclusive lock (:mod:`filelock`, on ``.<name>.lock`` beside
+    the file) from the moment the file is read to the moment it is replaced, so
+    writers in other processes take turns and none loses another's entry. A writer
+    that cannot get the lock within :attr:`lock_timeout` seconds gives up with an
+    error and writes nothing.
     """
+
+    #: seconds to wait for another writer of the same file
+    lock_timeout: float = 30.0
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file beside the state file."""
+        return self.path.with_name(f".{self.path.name}.lock")
 
     def load(self) -> State:
         from .state import load_state
@@ -222,18 +236,30 @@ class StateFile:
         return load_state(self.path)
 
     def append(self, entry: Entry) -> None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
-        if self.path.suffix.lower() == ".json":
-            new_text = _append_json(text, entry)
-        else:
-            new_text = _append_yaml(text, entry, str(self.path))
-        from .state import parse_document, state_from_document
+        """Add ``entry``: lock, read the file as it is now, insert, check, replace, unlock."""
+        from filelock import FileLock, Timeout
 
-        state_from_document(parse_document(new_text, str(self.path)), str(self.path))
-        _replace_atomically(self.path, new_text)
+        from .state import parse_document, read_text_file, state_from_document
+
+        lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
+        try:
+            with lock:
+                text = read_text_file(self.path)  # re-read under the lock: another writer may just have added one
+                parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+                if self.path.suffix.lower() == ".json":
+                    new_text = _append_json(text, entry)
+                else:
+                    new_text = _append_yaml(text, entry, str(self.path))
+                state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+                _replace_atomically(self.path, new_text)
+        except Timeout:
+            raise InvalidInput.single(
+                str(self.path),
+                f"another followup command has been writing this file for {self.lock_timeout:g} s "
+                f"(lock {self.lock_path.name}); nothing was written, try again",
+            ) from None
+        except OSError as exc:  # the lock file cannot be made (a read-only folder)
+            raise InvalidInput.single(str(self.path), f"cannot lock the file for writing: {exc.strerror}") from None
 
 
 def _target(document: Any, application: str | None, where: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from ._errors import InvalidInput, Problem
 from ._time import format_instant, format_local
 from .engine import STATUSES, Action, Agenda, Engine
 from .rules import Rulebook
-from .state import Mark, State, load_document, locate, schema_problems, suggest
+from .state import Mark, State, excerpt, load_document, locate, schema_problems, suggest
 
 __all__ = [
     "RULE_TEST_SCHEMA",
@@ -314,10 +314,10 @@ class _Loader:
             if name == "default":
                 resolved.append(name)
                 continue
-            target = base / name
-            if not target.is_file():
+            target = base / str(name)
+            if not _is_file(target):
                 mark = locate(doc, [*steps, index] if isinstance(spec, list) else steps)
-                raise InvalidInput([_problem(mark, path, f"rulebook {name!r} does not exist (looked for {target}); use 'default' or a path relative to this file")])
+                raise InvalidInput([_problem(mark, path, f"rulebook {excerpt(name)} does not exist; use 'default' or a path relative to this file")])
             resolved.append(str(target))
         cache_key = "\0".join(resolved)
         if cache_key not in self.rulebooks:
@@ -331,13 +331,21 @@ class _Loader:
 
         if isinstance(spec, dict):
             return state_from_document(spec, path)
-        target = base / spec
-        if not target.is_file():
-            raise InvalidInput([_problem(locate(doc, steps), path, f"state file {spec!r} does not exist (looked for {target})")])
+        target = base / str(spec)
+        if not _is_file(target):
+            raise InvalidInput([_problem(locate(doc, steps), path, f"state file {excerpt(spec)} does not exist")])
         key = str(target.resolve())
         if key not in self.states:
             self.states[key] = load_state(target)
         return self.states[key]
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` exists (the loader then refuses what is not a regular file); a name too long is not one."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _problem(mark: Mark | None, path: str, message: str) -> Problem:
@@ -357,8 +365,8 @@ def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
         return compile_document(spec, vocabulary, (path,))
     if parent != DEFAULT_RULEBOOK:
         parent = str(base / parent)
-        if not Path(parent).is_file():
-            raise InvalidInput([_problem(locate(spec, ["extends"]), path, f"extends {spec['extends']!r}, which does not exist; use 'default' or a path relative to this file")])
+        if not _is_file(Path(parent)):
+            raise InvalidInput([_problem(locate(spec, ["extends"]), path, f"extends {excerpt(spec['extends'])}, which does not exist; use 'default' or a path relative to this file")])
     document, sources = read_rulebook(parent, vocabulary)
     return compile_document(merge_overlay(document, spec), vocabulary, (*sources, path))
 
@@ -640,6 +648,32 @@ def _is_fixture(path: Path) -> bool:
     return "candidate" in document or bool({"rules", "caps", "extends"} & set(document))
 
 
+#: the most directory entries one search for rule tests looks at (``followup test /`` stops there)
+MAX_SEARCHED = 10_000
+
+
+def _walk(folder: Path, shown: str) -> list[Path]:
+    """Regular *.yaml, *.yml and *.json files under ``folder``; symbolic links are not followed."""
+    import os
+
+    files: list[Path] = []
+    seen = 0
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        seen += len(dirs) + len(names)
+        if seen > MAX_SEARCHED:
+            raise InvalidInput.single(
+                shown,
+                f"holds more than {MAX_SEARCHED:,} files and folders; name the folder of your rule tests "
+                "(for example rules/tests)",
+            )
+        for name in names:
+            candidate = Path(root) / name
+            if candidate.suffix in (".yaml", ".yml", ".json") and candidate.is_file() and not candidate.is_symlink():
+                files.append(candidate)
+    return files
+
+
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     """The rule-test files among ``paths``: files as given, directories searched for *.yaml, *.yml, *.json.
 
@@ -652,16 +686,12 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix in (".yaml", ".yml", ".json") and not _is_fixture(p)
-            )
+            files = sorted(p for p in _walk(path, str(raw)) if not _is_fixture(p))
             if not files:
                 raise InvalidInput.single(str(raw), "directory holds no rule-test files (*.yaml, *.yml, *.json)")
             found.extend(files)
-        elif path.is_file():
-            found.append(path)
+        elif _is_file(path):
+            found.append(path)  # the loader refuses what is not a regular file (a FIFO, a device)
         else:
             raise InvalidInput.single(str(raw), "no such file or directory")
     return found

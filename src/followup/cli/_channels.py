@@ -219,8 +219,10 @@ def calendar(
         return
     from pathlib import Path
 
+    from .._private import write_private
+
     try:
-        Path(output).write_bytes(data)
+        write_private(Path(output), data)
     except OSError as exc:
         raise InvalidInput.single(output, f"cannot write the calendar: {exc.strerror or exc}") from None
     click.echo(f"{output}: {count} event{'s' if count != 1 else ''}", err=True)

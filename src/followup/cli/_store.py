@@ -89,7 +89,12 @@ def export(store_url: str | None, fmt: str, output: str) -> None:
     else:
         from pathlib import Path
 
-        Path(output).write_text(text, encoding="utf-8")
+        from .._private import write_private
+
+        try:
+            write_private(Path(output), text.encode("utf-8"))
+        except OSError as exc:
+            raise InvalidInput.single(output, f"cannot write the export: {exc.strerror or exc}") from None
 
 @click.group("log")
 def log_group() -> None:
@@ -343,11 +348,15 @@ def run(
     `followup outbox`) or a channel a claim needs is gone.
     """
     import logging
+    import math
     import time
 
     from ..delivery import ActivationChanged, Dispatcher, guard_for, load_config, resolve_config, resolve_rules
     from ..engine import Engine
 
+    for option, seconds, longest in (("--timeout", timeout, 3600.0), ("--poll", poll, 86400.0)):
+        if not (math.isfinite(seconds) and seconds <= longest):
+            raise InvalidInput.single(option, f"{seconds!r} is not a number of seconds up to {longest:g}")
     logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
     store = _open(store_url)
 

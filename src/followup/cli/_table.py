@@ -30,6 +30,17 @@ def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[
     return console, table
 
 _STYLE = {"overdue": "bold red", "due": "bold yellow", "suppressed": "magenta", "upcoming": "cyan", "done": "green"}
+#: the most characters of one value a cell shows (a name is never that long; a hostile one is cut)
+_CELL = 120
+
+
+def _cell(text: str) -> str:
+    """``text`` for a cell: cut to :data:`_CELL` characters, rich markup escaped (a name may hold ``[``)."""
+    from rich.markup import escape
+
+    if len(text) > _CELL:
+        text = f"{text[:_CELL]}… ({len(text):,} characters)"
+    return escape(text)
 
 
 def _theirs(action: Action) -> str:
@@ -62,12 +73,12 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
         table.add_row(
             f"[{_STYLE[action.status]}]{action.status}[/]",
             format_local(action.due_at, tz, short=True) + _theirs(action),
-            action.kind.replace("_", " "),
-            where,
-            who,
-            action.channel or "",
-            action.reason,
-            f"[dim]{action.key}[/]",
+            _cell(action.kind.replace("_", " ")),
+            _cell(where),
+            _cell(who),
+            _cell(action.channel or ""),
+            _cell(action.reason),
+            f"[dim]{_cell(action.key)}[/]",
         )
     console.print(table)
     if not actions:

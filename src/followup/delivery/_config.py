@@ -23,7 +23,7 @@ from typing import Any
 from .._errors import InvalidInput, Problem
 from ._channel import MEDIA_ORDER
 
-__all__ = ["CONFIG_SCHEMA", "Config", "config_path", "load_config", "secret_from_env"]
+__all__ = ["CONFIG_SCHEMA", "Config", "config_path", "load_config", "seconds_setting", "secret_from_env"]
 
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -195,14 +195,14 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config()
     import tomllib
 
+    from ..state import read_text_file
+
+    text = read_text_file(file, limit=1024 * 1024)  # a regular file only: a FIFO would never end
     try:
-        with file.open("rb") as stream:
-            data = tomllib.load(stream)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line, column = _toml_position(str(exc))
         raise InvalidInput.single(str(file), f"not valid TOML: {exc}", line, column) from None
-    except OSError as exc:
-        raise InvalidInput.single(str(file), f"cannot read the configuration file: {exc.strerror}") from None
     validate_config(data, str(file))
     return Config(file, data, read_word_list(file, data))
 
@@ -318,7 +318,8 @@ def validate_channel_settings(name: str, settings: Mapping[str, Any], schema: Ma
 def secret_from_env(settings: Mapping[str, Any], key: str, *, channel: str) -> str | None:
     """The secret whose environment variable ``settings[key]`` names (``None`` if no variable is named).
 
-    :raises followup.InvalidInput: a variable is named but not set.
+    :raises followup.InvalidInput: a variable is named but not set, or set to nothing
+        (an empty signing key or password protects nothing).
     """
     variable = settings.get(key)
     if not variable:
@@ -329,7 +330,27 @@ def secret_from_env(settings: Mapping[str, Any], key: str, *, channel: str) -> s
             f"channels.{channel}.{key}",
             f"the environment variable {variable!r} is not set; export it before delivering through {channel!r}",
         )
+    if not value.strip():
+        raise InvalidInput.single(
+            f"channels.{channel}.{key}",
+            f"the environment variable {variable!r} is empty; set it to the secret before delivering through {channel!r}",
+        )
     return value
+
+
+def seconds_setting(settings: Mapping[str, Any], key: str, default: float, *, channel: str, longest: float = 3600) -> float:
+    """A duration setting in seconds: a finite number above 0 and at most ``longest``.
+
+    TOML can spell ``inf`` and ``nan``, which a JSON Schema bound does not catch.
+    """
+    import math
+
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not 0 < value <= longest:
+        raise InvalidInput.single(
+            f"channels.{channel}.{key}", f"{value!r} is not a number of seconds above 0 and up to {longest:g}"
+        )
+    return float(value)
 
 
 def _dotted(path: Any) -> str:

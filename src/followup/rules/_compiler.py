@@ -420,7 +420,7 @@ class Compiler:
             caps=tuple(subject),
             repeats=bool(spec.get("repeats", False)),
             distinct=distinct,
-            message=spec.get("message", spec["kind"]),
+            message=spec["kind"],
             condition=condition,
             opens=opens,
             due=due,

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InvalidInput, Problem
-from ..state import LocatedDict, LocatedList, Mark, load_document, locate, parse_document, schema_problems
+from ..state import (
+    LocatedDict,
+    LocatedList,
+    Mark,
+    excerpt,
+    load_document,
+    locate,
+    parse_document,
+    schema_problems,
+)
 from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._schema import rules_schema
 from ._vocabulary import Vocabulary
@@ -129,15 +138,43 @@ def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
     return merged
 
 
+#: how many rulebooks one ``extends`` chain may hold
+MAX_EXTENDS = 16
+
+
 def _read(source: str | Path, vocabulary: Vocabulary, chain: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:
-    """Parse ``source`` and everything it extends; return the merged, unchecked document."""
+    """Parse ``source`` and everything it extends; return the merged, unchecked document.
+
+    A file reached through ``extends`` is someone else's content: when it is not a
+    rulebook, the error says so without quoting it.
+    """
     name = default_rulebook_path() if str(source) == DEFAULT_RULEBOOK else str(source)
-    resolved = str(Path(name).resolve())
+    try:
+        resolved = str(Path(name).resolve())
+    except (OSError, RuntimeError) as exc:
+        raise InvalidInput.single(excerpt(name, 80), f"cannot be used as a rulebook path: {exc}") from None
     if resolved in chain:
         raise InvalidInput.single(name, "rulebook extends itself: " + " -> ".join([*chain, resolved]), 1, 1)
-    document = load_document(name)
-    if not isinstance(document, dict):
-        raise InvalidInput.single(name, "a rulebook is a mapping with 'rules' (and 'caps', 'extends')", 1, 1)
+    if len(chain) >= MAX_EXTENDS:
+        raise InvalidInput.single(
+            name, f"the extends chain is longer than {MAX_EXTENDS} rulebooks (from {chain[0]})", 1, 1
+        )
+    try:
+        document = load_document(name)
+    except InvalidInput as exc:
+        if not chain:
+            raise
+        first = exc.problems[0]
+        if first.message.startswith(_SAFE_REASONS):
+            reason = first.message
+        elif first.message.startswith("not valid"):
+            reason = first.message.split(":")[0]  # the parser's words may quote the file
+        else:
+            reason = "is not a rulebook"
+        raise InvalidInput.single(name, f"{reason} (extended by {chain[-1]})", first.line, first.column) from None
+    if not isinstance(document, dict) or (chain and not {"rules", "caps", "extends"} & set(document)):
+        what = f" (extended by {chain[-1]})" if chain else ""
+        raise InvalidInput.single(name, f"a rulebook is a mapping with 'rules' (and 'caps', 'extends'){what}", 1, 1)
     parent = document.get("extends")
     problems = schema_problems(document, rules_schema(vocabulary, partial=parent is not None), name)
     _unknown_operators(document, vocabulary, name, problems)
@@ -147,11 +184,15 @@ def _read(source: str | Path, vocabulary: Vocabulary, chain: tuple[str, ...]) ->
         return document, (name,)
     if parent != DEFAULT_RULEBOOK:
         parent = str(Path(name).parent / parent)
-        if not Path(parent).exists():
+        try:
+            exists = Path(parent).exists()
+        except OSError:
+            exists = False
+        if not exists:
             mark = locate(document, ["extends"])
             raise InvalidInput(
                 [Problem(name, mark.line if mark else 0, mark.column if mark else 0,
-                         f"extends {document['extends']!r}, which does not exist; use 'default' or a path relative to this file")]
+                         f"extends {excerpt(document['extends'], 80)}, which does not exist; use 'default' or a path relative to this file")]
             )
     base, sources = _read(parent, vocabulary, (*chain, resolved))
     return merge_overlay(base, document), (*sources, name)
@@ -164,6 +205,10 @@ def read_rulebook(source: str | Path, vocabulary: Vocabulary) -> tuple[Any, tupl
     :func:`compile_document`, as rule tests do with an inline overlay on top).
     """
     return _read(source, vocabulary, ())
+
+
+#: problems of a file reached through ``extends`` that say nothing of its content
+_SAFE_REASONS = ("no such file", "is ", "not UTF-8", "cannot be read", "the document nests", "aliases")
 
 
 def _unknown_operators(document: Any, vocabulary: Vocabulary, name: str, problems: list[Problem]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .._time import Offset
+from .._time import MAX_OFFSET, Offset
 from ..state import SCHEMA_BASE
 from ._vocabulary import LEVELS, Vocabulary
 
@@ -34,7 +34,12 @@ def _offset(description: str) -> dict[str, Any]:
         "type": "object",
         "description": description + " Exactly one unit.",
         "properties": {
-            unit: {"type": "integer", "minimum": 0, "description": f"How many {unit.replace('_', ' ')}."}
+            unit: {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_OFFSET[unit],
+                "description": f"How many {unit.replace('_', ' ')} (at most {MAX_OFFSET[unit]:,}, about ten years).",
+            }
             for unit in Offset.UNITS
         },
         "additionalProperties": False,
@@ -209,7 +214,6 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
                 "enum": ["recipient"],
                 "description": "One action per recipient of the application, even if met in several interviews.",
             },
-            "message": {"type": "string", "description": "The template used to write the message (defaults to the kind)."},
             "working_time": {
                 "enum": ["employer", "candidate", "none"],
                 "description": (
@@ -266,6 +270,7 @@ def rules_schema(vocabulary: Vocabulary, *, partial: bool = False) -> dict[str, 
             "extends": {
                 "type": "string",
                 "minLength": 1,
+                "maxLength": 1024,
                 "description": "'default' for the packaged default rulebook, or a path (relative to this file) to build on.",
             },
             "description": {"type": "string", "description": "What this rulebook is for."},

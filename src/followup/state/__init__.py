@@ -34,7 +34,7 @@ from ._model import (
     State,
 )
 from ._schema import SCHEMA_BASE, STATE_SCHEMA
-from ._source import LocatedDict, LocatedList, Mark, load_document, locate, parse_document
+from ._source import LocatedDict, LocatedList, Mark, excerpt, load_document, locate, parse_document, read_text_file
 from ._validation import schema_problems, suggest
 
 __all__ = [
@@ -60,11 +60,13 @@ __all__ = [
     "Offer",
     "Reference",
     "State",
+    "excerpt",
     "load_document",
     "load_state",
     "locate",
     "parse_document",
     "parse_instant",
+    "read_text_file",
     "schema_problems",
     "state_from_checked_document",
     "state_from_document",

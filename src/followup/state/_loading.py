@@ -16,12 +16,13 @@ from .._time import (
     local_wall_time,
     parse_clock,
     strict_wall_time,
+    supported,
     zone,
     zone_name,
 )
 from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
-from ._source import load_document, locate
+from ._source import excerpt, load_document, locate
 from ._validation import schema_problems, suggest
 
 __all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
@@ -43,38 +44,44 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
     from pendulum.parsing.exceptions import ParserError
 
     value = text.strip()
+    if len(value) > 100:
+        raise ValueError(f"{excerpt(text[:40])}… ({len(text):,} characters) is not an ISO 8601 date or datetime")
     named_zone: dt.tzinfo | None = None
     if value.endswith("]") and "[" in value:
         value, _, name = value[:-1].partition("[")
         try:
             named_zone = zone(name)
         except LookupError:
-            raise ValueError(f"unknown time zone {name!r} in {text!r}") from None
+            raise ValueError(f"unknown time zone {excerpt(name)} in {excerpt(text)}") from None
     try:
         parsed = parse_iso8601(value)
-    except (ParserError, ValueError):
+    except (ParserError, ValueError, OverflowError):
         raise ValueError(
-            f"{text!r} is not an ISO 8601 date or datetime (e.g. 2026-03-02T14:00:00+01:00)"
+            f"{excerpt(text)} is not an ISO 8601 date or datetime (e.g. 2026-03-02T14:00:00+01:00)"
         ) from None
+    if isinstance(parsed, dt.date | dt.datetime):
+        supported(parsed, text)
     if isinstance(parsed, dt.datetime):
         if named_zone is not None:
             if parsed.tzinfo is not None:
-                raise ValueError(f"{text!r} gives both an offset and a zone; give one")
+                raise ValueError(f"{excerpt(text)} gives both an offset and a zone; give one")
             return local_wall_time(parsed.date(), parsed.time(), named_zone)
         if parsed.tzinfo is None:
             if tz is None:
                 raise ValueError(
-                    f"{text!r} has no time zone; add an offset (+01:00 or Z) or a zone ([Europe/Paris])"
+                    f"{excerpt(text)} has no time zone; add an offset (+01:00 or Z) or a zone ([Europe/Paris])"
                 )
             return strict_wall_time(parsed, tz)
         offset = parsed.utcoffset()
         assert offset is not None
-        return parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
+        moment = parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
+        supported(moment, text)
+        return moment
     if isinstance(parsed, dt.date) and named_zone is None:
         if tz is None or not dates:
-            raise ValueError(f"{text!r} is a date; a datetime is needed here (e.g. {text}T14:00)")
+            raise ValueError(f"{excerpt(text)} is a date; a datetime is needed here (e.g. {text}T14:00)")
         return local_wall_time(parsed, dt.time(0, 0), tz)
-    raise ValueError(f"{text!r} is not a date or datetime")
+    raise ValueError(f"{excerpt(text)} is not a date or datetime")
 
 
 def _zone_hint(name: str) -> str:
@@ -147,7 +154,7 @@ class _Reader:
             if not isinstance(raw, Mapping):
                 continue
             if raw.get("id") in seen:
-                self.problem([*steps, "id"], f"duplicate application id {raw['id']!r} (also application #{seen[raw['id']] + 1})")
+                self.problem([*steps, "id"], f"duplicate application id {excerpt(raw['id'])} (also application #{seen[raw['id']] + 1})")
                 continue
             seen[str(raw.get("id"))] = index
             application = self.guarded(self.application, raw, steps, candidate, companies)
@@ -162,7 +169,7 @@ class _Reader:
             if name not in named:
                 self.problem(
                     ["companies", index, "name"],
-                    f"company {name!r} is the 'company' of no application{suggest(name, named)}; "
+                    f"company {excerpt(name)} is the 'company' of no application{suggest(name, named)}; "
                     f"companies applied to: {', '.join(sorted(named)) or 'none'}",
                 )
         journal = self.guarded(
@@ -175,7 +182,7 @@ class _Reader:
         return State(
             candidate=candidate,
             applications=tuple(applications),
-            version=doc.get("version", 1),
+            version=int(doc.get("version", 1)),
             contacts=journal or (),
             sources=self.sources,
         )
@@ -193,7 +200,7 @@ class _Reader:
             where = f" (line {mark.line})" if mark and mark.line else ""
             self.problem(
                 ["applications", index, "status"],
-                f"status 'accepted' for application {raw['id']!r}, but {first['id']!r}{where} is accepted already; "
+                f"status 'accepted' for application {excerpt(raw['id'])}, but {excerpt(first['id'])}{where} is accepted already; "
                 "only one offer can be accepted: set the other to withdrawn (or rejected)",
             )
 
@@ -210,7 +217,7 @@ class _Reader:
             except LookupError:
                 self.problem(
                     [*steps, "timezone"],
-                    f"unknown time zone {raw['timezone']!r} for {whose}{_zone_hint(str(raw['timezone']))}; "
+                    f"unknown time zone {excerpt(raw['timezone'])} for {whose}{_zone_hint(str(raw['timezone']))}; "
                     "use an IANA name such as Europe/Berlin or America/New_York",
                 )
         holidays = base.holidays
@@ -224,18 +231,18 @@ class _Reader:
             except NotImplementedError:
                 import holidays as holidays_package
 
-                supported = holidays_package.list_supported_countries()
-                if wanted_country not in supported:
+                countries = holidays_package.list_supported_countries()
+                if wanted_country not in countries:
                     self.problem(
                         [*steps, "holidays", "country"],
-                        f"no holiday calendar for country {wanted_country!r} ({whose}){suggest(wanted_country, supported)}; "
+                        f"no holiday calendar for country {excerpt(wanted_country)} ({whose}){suggest(wanted_country, countries)}; "
                         "use an ISO 3166-1 code such as US, GB, DE or FR",
                     )
                 else:
-                    valid = ", ".join(supported[wanted_country]) or "none"
+                    valid = ", ".join(countries[wanted_country]) or "none"
                     self.problem(
                         [*steps, "holidays", "subdivision"],
-                        f"country {wanted_country!r} has no subdivision {wanted_subdivision!r} ({whose}); valid: {valid}",
+                        f"country {excerpt(wanted_country)} has no subdivision {excerpt(wanted_subdivision)} ({whose}); valid: {valid}",
                     )
         hours = raw.get(hours_key, {})
         start = parse_clock(hours["start"]) if "start" in hours else base.workday_start
@@ -259,7 +266,7 @@ class _Reader:
             if not isinstance(ref, Mapping) or not isinstance(ref.get("id"), str):
                 continue  # the schema says what is wrong
             if ref["id"] in seen:
-                self.problem([*steps, "references", index, "id"], f"duplicate reference id {ref['id']!r}")
+                self.problem([*steps, "references", index, "id"], f"duplicate reference id {excerpt(ref['id'])}")
                 continue
             seen.add(ref["id"])
             references.append(Reference(id=ref["id"], name=str(ref.get("name", "")), email=ref.get("email"), phone=ref.get("phone")))
@@ -283,9 +290,9 @@ class _Reader:
                 continue
             name = raw["name"]
             if name in found:
-                self.problem([*steps, "name"], f"company {name!r} is declared twice (also companies entry #{found[name][0] + 1})")
+                self.problem([*steps, "name"], f"company {excerpt(name)} is declared twice (also companies entry #{found[name][0] + 1})")
                 continue
-            calendar = self.guarded(self.calendar, raw, steps, candidate.calendar, "business_hours", f"company {name!r}")
+            calendar = self.guarded(self.calendar, raw, steps, candidate.calendar, "business_hours", f"company {excerpt(name)}")
             if calendar is not None:
                 found[name] = (index, calendar)
         return found
@@ -312,11 +319,11 @@ class _Reader:
             known = sorted(people)
             self.problem(
                 [*here, "to"],
-                f"contact to unknown interviewer or reference {to!r}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
+                f"contact to unknown interviewer or reference {excerpt(to)}{suggest(to, known)}; known here: {', '.join(known) or 'none'}",
             )
         interview = item.get("interview")
         if interview is not None and interview not in interview_ids:
-            self.problem([*here, "interview"], f"contact about unknown interview {interview!r}; known: {', '.join(sorted(interview_ids)) or 'none'}")
+            self.problem([*here, "interview"], f"contact about unknown interview {excerpt(interview)}; known: {', '.join(sorted(interview_ids)) or 'none'}")
         at = self.instant(item, here, "at", dates=False)
         until = self.instant(item, here, "until", dates=True)
         said = self.reply(item, here, direction, at)
@@ -343,7 +350,7 @@ class _Reader:
         if direction != "in":
             self.problem(
                 [*here, given[0]],
-                f"{given[0]!r} is what the employer said, so it belongs on a reply (direction 'in'); this entry's direction is {direction!r}",
+                f"{excerpt(given[0])} is what the employer said, so it belongs on a reply (direction 'in'); this entry's direction is {excerpt(direction)}",
                 key=True,
             )
             return {}
@@ -362,8 +369,8 @@ class _Reader:
         if check_back is not None and at is not None and tz is not None and check_back.astimezone(tz).date() < at.astimezone(tz).date():
             self.problem(
                 [*here, "follow_up_requested_on"],
-                f"follow_up_requested_on {item['follow_up_requested_on']!r} is before the reply itself "
-                f"({item['at']!r}); a check-back date is on or after the day the employer said it",
+                f"follow_up_requested_on {excerpt(item['follow_up_requested_on'])} is before the reply itself "
+                f"({excerpt(item['at'])}); a check-back date is on or after the day the employer said it",
             )
         return said
 
@@ -373,7 +380,7 @@ class _Reader:
         company = companies.get(raw.get("company", ""))
         calendar = company[1] if company is not None else candidate.calendar
         if isinstance(raw.get("employer"), Mapping):
-            calendar = self.calendar(raw["employer"], [*steps, "employer"], calendar, "business_hours", f"the employer of application {raw['id']!r}")
+            calendar = self.calendar(raw["employer"], [*steps, "employer"], calendar, "business_hours", f"the employer of application {excerpt(raw['id'])}")
         return calendar
 
     def interview(self, item: Mapping[str, Any], here: list[str | int], application_id: str) -> Interview | None:
@@ -381,7 +388,7 @@ class _Reader:
         seen_here: set[str] = set()
         for position, person in enumerate(_items(item.get("interviewers"))):
             if person["id"] in seen_here:
-                self.problem([*here, "interviewers", position, "id"], f"interviewer {person['id']!r} listed twice in interview {item['id']!r}")
+                self.problem([*here, "interviewers", position, "id"], f"interviewer {excerpt(person['id'])} listed twice in interview {excerpt(item['id'])}")
                 continue
             seen_here.add(person["id"])
             people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
@@ -389,18 +396,18 @@ class _Reader:
         ended_at = self.instant(item, here, "ended_at", dates=False)
         status = item.get("status", "happened" if "ended_at" in item else "scheduled")
         if "starts_at" not in item and "ended_at" not in item:
-            self.problem(here, f"interview {item['id']!r} needs starts_at, ended_at or both; it has neither")
+            self.problem(here, f"interview {excerpt(item['id'])} needs starts_at, ended_at or both; it has neither")
         if starts_at and ended_at and ended_at < starts_at:
-            self.problem([*here, "ended_at"], f"ended_at {item['ended_at']!r} is before starts_at {item['starts_at']!r}")
+            self.problem([*here, "ended_at"], f"ended_at {excerpt(item['ended_at'])} is before starts_at {excerpt(item['starts_at'])}")
         if status in CALLED_OFF and "ended_at" in item:
             self.problem(
                 [*here, "ended_at"],
-                f"interview {item['id']!r} is {status}, so it has no end; remove ended_at or use status 'happened'",
+                f"interview {excerpt(item['id'])} is {status}, so it has no end; remove ended_at or use status 'happened'",
             )
         if status == "scheduled" and "ended_at" in item and "status" in item:
-            self.problem([*here, "status"], f"interview {item['id']!r} has an ended_at but status 'scheduled'; use 'happened'")
+            self.problem([*here, "status"], f"interview {excerpt(item['id'])} has an ended_at but status 'scheduled'; use 'happened'")
         if "rescheduled_to" in item and status != "rescheduled":
-            self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {item['id']!r} is {status!r}")
+            self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {excerpt(item['id'])} is {excerpt(status)}")
         if starts_at is None and ended_at is None:
             return None  # its problem is reported
         where = f"applications[{application_id}].interviews[{item['id']}]"
@@ -436,7 +443,7 @@ class _Reader:
         for index, item in enumerate(_items(raw.get("interviews"))):
             here: list[str | int] = [*steps, "interviews", index]
             if item["id"] in interview_ids:
-                self.problem([*here, "id"], f"duplicate interview id {item['id']!r} in application {raw['id']!r}")
+                self.problem([*here, "id"], f"duplicate interview id {excerpt(item['id'])} in application {excerpt(raw['id'])}")
                 continue
             interview_ids.add(item["id"])
             interviewer_ids.update(p["id"] for p in _items(item.get("interviewers")) if isinstance(p, Mapping) and "id" in p)
@@ -448,11 +455,11 @@ class _Reader:
             if target is not None and target not in interview_ids:
                 self.problem(
                     [*steps, "interviews", index, "rescheduled_to"],
-                    f"rescheduled_to {target!r} names no interview of application {raw['id']!r}"
+                    f"rescheduled_to {excerpt(target)} names no interview of application {excerpt(raw['id'])}"
                     f"{suggest(target, interview_ids)}; interviews: {', '.join(sorted(interview_ids - {interview.id})) or 'none'}",
                 )
             elif target == interview.id:
-                self.problem([*steps, "interviews", index, "rescheduled_to"], f"interview {target!r} cannot be rescheduled to itself")
+                self.problem([*steps, "interviews", index, "rescheduled_to"], f"interview {excerpt(target)} cannot be rescheduled to itself")
         ordered = sorted((i for _, i in interviews), key=lambda i: (i.begins_at, i.id))
         recruiter = None
         if isinstance(raw.get("recruiter"), Mapping):
@@ -476,8 +483,8 @@ class _Reader:
             if received is not None and respond_by is not None and respond_by < received:
                 self.problem(
                     [*steps, "offer", "respond_by"],
-                    f"respond_by {raw['offer']['respond_by']!r} is before the offer's received_at "
-                    f"{raw['offer']['received_at']!r}; the deadline to answer comes after the offer arrives",
+                    f"respond_by {excerpt(raw['offer']['respond_by'])} is before the offer's received_at "
+                    f"{excerpt(raw['offer']['received_at'])}; the deadline to answer comes after the offer arrives",
                 )
             if received is not None:
                 offer = Offer(received_at=received, respond_by=respond_by)

@@ -8,11 +8,20 @@ rulebook overlay has been merged onto its base.
 
 YAML timestamps are kept as the strings they were written as: the state loader
 parses them itself so that a datetime without an offset is an error, not a guess.
+
+Hostile documents are refused with an error, never expanded or followed: a file is
+at most :data:`MAX_BYTES` long and must be a regular file (a FIFO or ``/dev/zero``
+is refused before it is opened); values nest at most :data:`MAX_DEPTH` deep;
+aliases (``*name``) and merge keys (``<<``) may repeat at most :data:`ALIAS_BUDGET`
+values in all (a "billion laughs" document stops there); integers have at most
+:data:`MAX_INT_DIGITS` digits. Error messages quote at most a short excerpt of a value.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,7 +30,52 @@ import yaml
 
 from .._errors import InvalidInput, Problem
 
-__all__ = ["LocatedDict", "LocatedList", "Mark", "load_document", "locate", "parse_document"]
+__all__ = [
+    "ALIAS_BUDGET",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "LocatedDict",
+    "LocatedList",
+    "Mark",
+    "excerpt",
+    "load_document",
+    "locate",
+    "parse_document",
+    "read_text_file",
+]
+
+#: the largest document read, in bytes (UTF-8)
+MAX_BYTES = 16 * 1024 * 1024
+#: how deep mappings and sequences may nest
+MAX_DEPTH = 200
+#: how many values aliases and merge keys may repeat, in all, in one document
+ALIAS_BUDGET = 10_000
+#: the most digits an integer may have
+MAX_INT_DIGITS = 30
+_EXCERPT = 60
+
+
+def excerpt(value: Any, limit: int = _EXCERPT) -> str:
+    """``repr(value)``, cut to about ``limit`` characters (with the full length said) when longer."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    if isinstance(value, dict | list) and len(value) > 8:
+        kind = "mapping" if isinstance(value, dict) else "list"
+        return f"<a {kind} of {len(value):,} items>"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an enormous integer, a self-referencing list
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _Refused(Exception):
+    """A document too big or too nested to build: stop at once with this problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -68,6 +122,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
 
 
 class _Builder:
@@ -75,14 +131,28 @@ class _Builder:
         self.path = path
         self.loader = loader
         self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+        self.repeated = 0
 
     def mark(self, node: yaml.Node) -> Mark:
         return Mark(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def refuse(self, node: yaml.Node, message: str) -> _Refused:
+        return _Refused(Problem(self.path, *self.mark(node)[1:], message))
+
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        if depth > 200:
-            self.problems.append(Problem(self.path, *self.mark(node)[1:], "document nests too deeply"))
-            return None
+        if depth > MAX_DEPTH:
+            raise self.refuse(node, f"the document nests deeper than {MAX_DEPTH} levels")
+        if id(node) in self.seen:  # reached again through an alias or a merge key
+            self.repeated += 1
+            if self.repeated > ALIAS_BUDGET:
+                raise self.refuse(
+                    node,
+                    f"aliases (*name) and merge keys (<<) repeat more than {ALIAS_BUDGET:,} values; "
+                    "write the values out instead",
+                )
+        else:
+            self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -94,18 +164,52 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         if node.tag == _TIMESTAMP:
             return node.value
+        if node.tag == _INT and sum(ch.isalnum() for ch in node.value) > MAX_INT_DIGITS:
+            line, column = self.mark(node)[1:]
+            self.problems.append(
+                Problem(
+                    self.path,
+                    line,
+                    column,
+                    f"the integer {excerpt(node.value, 20)} has more than {MAX_INT_DIGITS} digits",
+                )
+            )
+            return None
         if node.tag in _SCALAR_TAGS:
-            return self.loader.construct_object(node, deep=True)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError, yaml.YAMLError) as exc:  # pragma: no cover - guarded above
+                line, column = self.mark(node)[1:]
+                self.problems.append(Problem(self.path, line, column, f"cannot read {excerpt(node.value)}: {exc}"))
+                return None
         line, column = self.mark(node)[1:]
         self.problems.append(
-            Problem(self.path, line, column, f"unsupported YAML tag {node.tag!r}; use plain values")
+            Problem(self.path, line, column, f"unsupported YAML tag {excerpt(node.tag)}; use plain values")
         )
         return None
 
+    def _merged(self, node: yaml.Node, depth: int) -> list[tuple[str, Any, Mark, Mark]]:
+        """The entries a merge key (``<<: *base`` or ``<<: [*a, *b]``) brings in, first source first."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        entries: list[tuple[str, Any, Mark, Mark]] = []
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise self.refuse(
+                    source,
+                    "a merge key (<<) takes a mapping or a list of mappings (usually aliases: <<: *base)",
+                )
+            value = self.build(source, depth + 1)
+            for key, item in value.items():
+                entries.append((key, item, value.key_marks[key], value.value_marks[key]))
+        return entries
+
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocatedDict:
-        self.loader.flatten_mapping(node)  # type: ignore[attr-defined]  # resolves `<<` merge keys
         out = LocatedDict(self.mark(node))
+        merged: list[tuple[str, Any, Mark, Mark]] = []
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged += self._merged(value_node, depth)
+                continue
             key = self.build(key_node, depth + 1)
             key_mark = self.mark(key_node)
             if not isinstance(key, str):
@@ -123,18 +227,25 @@ class _Builder:
                         self.path,
                         key_mark.line,
                         key_mark.column,
-                        f"duplicate key {key!r} (first written at line {first.line})",
+                        f"duplicate key {excerpt(key)} (first written at line {first.line})",
                     )
                 )
                 continue
             out[key] = self.build(value_node, depth + 1)
             out.key_marks[key] = key_mark
             out.value_marks[key] = self.mark(value_node)
+        for key, value, key_mark, value_mark in merged:  # explicit keys win, then earlier sources
+            if key not in out:
+                out[key] = value
+                out.key_marks[key] = key_mark
+                out.value_marks[key] = value_mark
         return out
 
 
 def parse_document(text: str, path: str) -> Any:
     """Parse YAML (or JSON, which YAML reads too) from ``text``; ``path`` names it in errors."""
+    if len(text) > MAX_BYTES:
+        raise InvalidInput.single(path, f"is {len(text):,} characters long; the limit is {MAX_BYTES:,} bytes")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -142,7 +253,9 @@ def parse_document(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = exc.problem or exc.context or "cannot be parsed"
-        if path.endswith(".json"):
+        if "nesting depth" in what:
+            what = f"the document nests too deeply ({what})"
+        elif path.endswith(".json"):
             return _parse_json(text, path)
         raise InvalidInput([Problem(path, line, column, f"not valid YAML: {what}")]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
@@ -152,7 +265,10 @@ def parse_document(text: str, path: str) -> Any:
     if node is None:
         raise InvalidInput([Problem(path, 1, 1, "the document is empty")])
     builder = _Builder(path, yaml.SafeLoader(""))
-    value = builder.build(node)
+    try:
+        value = builder.build(node)
+    except _Refused as refused:
+        raise InvalidInput([refused.problem]) from None
     if builder.problems:
         raise InvalidInput(builder.problems)
     return value
@@ -160,25 +276,77 @@ def parse_document(text: str, path: str) -> Any:
 
 def _parse_json(text: str, path: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise InvalidInput.single(path, f"the document nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise InvalidInput.single(path, f"not valid JSON: {excerpt(str(exc), 120)}") from None
+    _check_plain(value, path)
+    return value
+
+
+def _check_plain(value: Any, path: str) -> None:
+    """Depth and integer size of a document read by the JSON parser (no alias can occur there)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidInput.single(path, f"the document nests deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MAX_INT_DIGITS:
+            raise InvalidInput.single(path, f"an integer has more than {MAX_INT_DIGITS} digits")
+
+
+def read_text_file(path: str | Path, *, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of the regular file at ``path``, at most ``limit`` bytes.
+
+    The file type is checked before the file is opened, so a FIFO, a device such as
+    ``/dev/zero`` or a socket is refused instead of read forever. Errors never
+    quote the file's content.
+    """
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InvalidInput.single(name, "no such file") from None
+    except OSError as exc:
+        raise InvalidInput.single(name, f"cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput.single(name, "is a directory, expected a YAML or JSON file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "not a regular file"
+        )
+        raise InvalidInput.single(name, f"is {kind}, expected a regular YAML or JSON file")
+    if info.st_size > limit:
+        raise InvalidInput.single(name, f"is {info.st_size:,} bytes; the limit is {limit:,}")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InvalidInput.single(name, f"cannot be read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InvalidInput.single(name, f"is larger than the limit of {limit:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput.single(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def load_document(path: str | Path) -> Any:
     """Read and parse the YAML or JSON file at ``path``."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput.single(name, "no such file") from None
-    except IsADirectoryError:
-        raise InvalidInput.single(name, "is a directory, expected a YAML or JSON file") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput.single(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InvalidInput.single(name, f"cannot be read: {exc.strerror}") from None
-    return parse_document(text, name)
+    return parse_document(read_text_file(path), str(path))
 
 
 def locate(root: Any, path: Iterable[str | int], *, key: bool = False) -> Mark | None:

@@ -11,13 +11,15 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from .._errors import Problem
-from ._source import locate
+from ._source import excerpt, locate
 
 __all__ = ["schema_problems", "suggest"]
 
 
 def suggest(word: str, choices: Any) -> str:
     """``" (did you mean 'x'?)"`` when ``word`` is close to one of ``choices``."""
+    if len(word) > 100:  # no name is that long; comparing it would only cost time
+        return ""
     ordered = sorted(choices)
     # a choice the word begins ('phone' for 'phone_screen') is the likeliest meant
     longer = [c for c in ordered if isinstance(c, str) and len(word) >= 3 and c.startswith(word) and c != word]
@@ -57,16 +59,29 @@ def _message(error: ValidationError) -> tuple[str, bool]:
         return f"{where} is missing the required field {missing[0]!r}" if missing else error.message, False
     if validator == "enum":
         options = ", ".join(repr(v) for v in schema["enum"])
-        hint = suggest(str(instance), [str(v) for v in schema["enum"]])
-        return f"{where}: {instance!r} is not one of {options}{hint}", False
+        hint = suggest(str(instance)[:100], [str(v) for v in schema["enum"]])
+        return f"{where}: {excerpt(instance)} is not one of {options}{hint}", False
     if validator == "const":
-        return f"{where}: {instance!r} must be {schema['const']!r}", False
+        return f"{where}: {excerpt(instance)} must be {schema['const']!r}", False
     if validator == "type":
-        return f"{where}: {instance!r} is not of type {schema['type']}", False
+        return f"{where}: {excerpt(instance)} is not of type {schema['type']}", False
     if validator == "pattern":
         text = schema.get("description", f"must match {schema['pattern']}")
-        return f"{where}: {instance!r} is not valid here. {text}", False
-    return f"{where}: {error.message}", False
+        return f"{where}: {excerpt(instance)} is not valid here. {text}", False
+    if validator in ("maxLength", "minLength", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+        bound = schema.get(validator)
+        words = {
+            "maxLength": "is longer than",
+            "minLength": "is shorter than",
+            "maximum": "is more than",
+            "minimum": "is less than",
+            "exclusiveMaximum": "must be less than",
+            "exclusiveMinimum": "must be more than",
+        }[validator]
+        unit = " characters" if validator.endswith("Length") else ""
+        return f"{where}: {excerpt(instance)} {words} {bound:,}{unit}", False
+    message = error.message
+    return f"{where}: {message if len(message) <= 200 else message[:200] + '…'}", False
 
 
 def _messages(top: ValidationError) -> Iterator[tuple[ValidationError, str, bool]]:

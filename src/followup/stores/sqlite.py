@@ -5,21 +5,30 @@ The database runs in WAL mode (readers never block the writer) with a busy timeo
 ``followup log`` typed at the same moment wait for each other instead of failing.
 The schema is migrated automatically when the database is opened; a database
 written by a newer followup is refused rather than damaged.
+
+The store holds a whole job search, so it is private: a folder it creates is 0700
+and the database file 0600 whatever the umask (SQLite gives its ``-wal`` and
+``-shm`` files the database file's permissions).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._errors import InvalidInput
+from .._private import FILE_MODE, private_folder
 from ._store import StoreError
 from .sql import Dialect, SQLStore
 
 __all__ = ["SQLiteDialect", "open_sqlite", "sqlite_path"]
 
 DEFAULT_TIMEOUT = 10.0
+#: the longest busy timeout a URL may ask for, in seconds
+MAX_TIMEOUT = 3600.0
 
 
 class SQLiteDialect(Dialect):
@@ -66,28 +75,43 @@ def sqlite_path(url: str) -> tuple[Path, float]:
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"timeout"})
     if unknown:
-        raise InvalidInput.single("--store", f"unknown SQLite store option {unknown[0]!r} in {url!r}; valid: timeout")
+        raise InvalidInput.single("--store", f"unknown SQLite store option {unknown[0][:40]!r}; valid: timeout")
     if "timeout" in query:
         raw = query["timeout"][-1]
         try:
             timeout = float(raw)
         except ValueError:
             timeout = -1.0
-        if timeout < 0:
-            raise InvalidInput.single("--store", f"timeout={raw!r} in {url!r} is not a number of seconds (e.g. timeout=30)")
-    return Path(unquote(parts.path[1:])), timeout
+        if not (math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
+            raise InvalidInput.single(
+                "--store", f"timeout={raw[:40]!r} is not a number of seconds from 0 to {MAX_TIMEOUT:g} (e.g. timeout=30)"
+            )
+    path = unquote(parts.path[1:])
+    if "\x00" in path or any(ord(ch) < 32 for ch in path):
+        raise InvalidInput.single("--store", "the SQLite file name holds a NUL byte or a control character")
+    if len(path) > 4096:
+        raise InvalidInput.single("--store", f"the SQLite file name is {len(path):,} characters long; the limit is 4,096")
+    return Path(path), timeout
 
 
 def open_sqlite(url: str, *, create: bool = True) -> SQLStore:
     """Open (and with ``create``, create) the SQLite store at ``url``."""
     path, timeout = sqlite_path(url)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:
+        raise StoreError(f"cannot use the SQLite store {path}: {exc.strerror}") from None
+    if not exists:
         if not create:
             raise StoreError(f"no store at {path}: run `followup init` (or pass --store URL)")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            os.chmod(path, FILE_MODE)  # whatever the umask
+        except FileExistsError:
+            pass  # another process made it at the same moment
         except OSError as exc:
-            raise StoreError(f"cannot create the directory of the SQLite store {path}: {exc.strerror}") from None
+            raise StoreError(f"cannot create the SQLite store {path}: {exc.strerror}") from None
     elif path.is_dir():
         raise StoreError(f"the SQLite store {path} is a directory; give a file name")
     dialect = SQLiteDialect(path, timeout)

@@ -24,9 +24,10 @@ from typing import Any
 from ...plugins import hookimpl
 from .._channel import MEDIA, TASK_MEDIA, Channel, ChannelSpec
 from .._config import Config, validate_channel_settings
+from ._mime import header_problem
 from ._schemas import CALENDAR_SCHEMA, FAX_SCHEMA, OUTBOX_SCHEMA, SMTP_SCHEMA, WEBHOOK_SCHEMA
 
-__all__ = ["CHANNELS", "build_channel"]
+__all__ = ["CHANNELS", "build_channel", "header_problem"]
 
 
 def _built_by(module: str, function: str) -> Callable[[Mapping[str, Any]], Channel]:

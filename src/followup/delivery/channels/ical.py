@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ..._private import private_folder, write_private
 from ...engine import Action
 from .._channel import DeliveryError, Message, Receipt
 from ._schemas import CALENDAR_SCHEMA
@@ -173,7 +174,7 @@ class CalendarChannel:
 
         uid = uid_for(message)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.file.parent)
             with _locked(self.file):
                 if self.file.exists() and self.file.stat().st_size:
                     try:
@@ -195,9 +196,7 @@ class CalendarChannel:
                 _add_zones(calendar)
                 data = bytes(calendar.to_ical())
                 Calendar.from_ical(data)  # what we write must parse back
-                temporary = self.file.with_name(f".{self.file.name}.tmp")
-                temporary.write_bytes(data)
-                os.replace(temporary, self.file)
+                write_private(self.file, data)
         except OSError as exc:
             raise DeliveryError(
                 f"{message.key}: cannot update {self.file}: {exc.strerror or exc}", transient=False
@@ -213,7 +212,7 @@ class _locked:
         self.handle: Any = None
 
     def __enter__(self) -> None:
-        self.handle = self.path.open("a")
+        self.handle = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: one writer at a time is up to the user

@@ -21,12 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..._private import write_private
 from .._channel import DeliveryError, Message, Receipt
 from ._mime import build_email
 from ._schemas import OUTBOX_SCHEMA
@@ -89,19 +89,9 @@ def _plain_letter(message: Message) -> str:
 
 def _write_atomically(path: Path, data: bytes, key: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.read_bytes() == data:
             return
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(path, data)
     except OSError as exc:
         raise DeliveryError(f"{key}: cannot write {path}: {exc.strerror or exc}", transient=False) from None
 

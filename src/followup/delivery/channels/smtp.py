@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._channel import DeliveryError, Message, Receipt
-from .._config import secret_from_env
+from .._config import seconds_setting, secret_from_env
 from ._mime import build_email
 from ._schemas import SMTP_SCHEMA
 
@@ -77,6 +77,12 @@ class SmtpChannel:
                 + "; ".join(f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()),
                 transient=transient,
             ) from None
+        except _NoLogin:
+            raise DeliveryError(
+                f"{message.key}: {where} does not offer a login (no SMTP AUTH), but username {self.username!r} "
+                "is set: remove username (and password_env) for this server, or use one that takes a login",
+                transient=False,
+            ) from None
         except smtplib.SMTPNotSupportedError:
             raise DeliveryError(
                 f'{message.key}: {where} does not offer STARTTLS; set security = "ssl" (port 465) or, '
@@ -122,10 +128,13 @@ class SmtpChannel:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if self.username:
+                if not smtp.has_extn("auth"):
+                    raise _NoLogin()
                 smtp.login(self.username, self.password or "")
             smtp.send_message(mail)
 
 
+<<<<<<< HEAD
 def _watched(base: type[smtplib.SMTP], progress: dict[str, bool]) -> type[smtplib.SMTP]:
     """``base`` noting in ``progress`` when the server has answered ``DATA`` with 354:
     from then on the message is going out, and a lost answer means "maybe delivered"."""
@@ -147,6 +156,10 @@ def _watched(base: type[smtplib.SMTP], progress: dict[str, bool]) -> type[smtpli
             return code, reply  # type: ignore[no-any-return]
 
     return Watched
+=======
+class _NoLogin(Exception):
+    """The server offers no AUTH although a username is configured."""
+>>>>>>> hostile
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
@@ -164,7 +177,7 @@ def smtp_settings(settings: Mapping[str, Any], *, channel: str) -> dict[str, Any
         "username": settings.get("username"),
         "password": secret_from_env(settings, "password_env", channel=channel),
         "sender_email": settings.get("from"),
-        "timeout": float(settings.get("timeout", 30)),
+        "timeout": seconds_setting(settings, "timeout", 30, channel=channel),
         "ca_file": settings.get("ca_file"),
         "name": channel,
     }

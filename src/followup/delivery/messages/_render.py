@@ -10,13 +10,23 @@ Templates run in Jinja2's immutable sandbox: they can read the context and call 
 helpers below, and nothing else (no attributes starting with ``_``, no Python
 internals, no mutating the state). An undefined name is an error, not an empty
 string, so a message is never sent half-rendered.
+
+Rendering is also bounded, so a template cannot stall a run or fill the memory:
+one message may take at most :attr:`Renderer.time_limit` seconds (5 by default; a
+watchdog interrupts the template wherever it is, in a loop or a recursive macro)
+and write at most :attr:`Renderer.max_output` characters (1,000,000); ``range`` is
+capped by the sandbox at 100,000 items, and ``*`` and ``**`` may not build a value
+past the output limit. Every failure, these included, is a permanent
+:class:`~followup.DeliveryError` naming the template and its line.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +36,95 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .._channel import DeliveryError, Message, Party
 
-__all__ = ["Renderer", "get_renderer"]
+__all__ = ["RenderLimit", "Renderer", "get_renderer"]
 
 _LETTER_MEDIA = frozenset({"postal", "fax"})
+
+
+class RenderLimit(Exception):
+    """A template ran past the renderer's time or output limit."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, refusing ``*`` and ``**`` results too big to be part of a message."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    max_output = 1_000_000
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int | float) and isinstance(left, int | float) and abs(right) > 64 and abs(left) > 1:
+                raise RenderLimit(f"{left!r} ** {right!r} is too large a number for a message")
+        elif operator == "*":
+            sequence, times = (left, right) if isinstance(right, int) else (right, left)
+            if isinstance(times, int) and isinstance(sequence, str | list | tuple) and times * len(sequence) > self.max_output:
+                raise RenderLimit(f"repeating a value {times:,} times makes it longer than {self.max_output:,}")
+        return super().call_binop(context, operator, left, right)
+
+
+class _Watchdog:
+    """Interrupts the current thread with :class:`RenderLimit` once ``seconds`` have passed.
+
+    The interruption is an asynchronous exception (``PyThreadState_SetAsyncExc``):
+    it lands at the next bytecode the template runs, whatever it is doing, in any
+    thread. Leaving the ``with`` block disarms it and clears one that fired too late.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.thread = threading.get_ident()
+        self.lock = threading.Lock()
+        self.armed = False
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def _fire(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.fired = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), ctypes.py_object(RenderLimit))
+
+    def __enter__(self) -> _Watchdog:
+        self.armed = True
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.armed = False
+            self.timer.cancel()
+            if self.fired:  # fired but perhaps not yet raised: clear it so it cannot land elsewhere
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), None)
+
+
+def _bounded(chunks: Iterable[str], limit: int) -> str:
+    """Join ``chunks``, refusing to go past ``limit`` characters (naming the template line writing then)."""
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            where = _writing_line(chunks)
+            error = RenderLimit(f"the message would be longer than {limit:,} characters")
+            error.where = where  # type: ignore[attr-defined]
+            raise error
+        out.append(chunk)
+    return "".join(out)
+
+
+def _writing_line(chunks: Any) -> str | None:
+    """The template line a suspended render generator (and what it delegates to) stands on."""
+    found: str | None = None
+    while chunks is not None:
+        frame = getattr(chunks, "gi_frame", None)
+        if frame is None:
+            break
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            found = f"{template.name}:{template.get_corresponding_lineno(frame.f_lineno)}"
+        chunks = getattr(chunks, "gi_yieldfrom", None)
+    return found
 
 
 class Renderer:
@@ -38,6 +134,11 @@ class Renderer:
         same name; ``None`` for the shipped ones only.
     """
 
+    #: the longest one message may take to render, in seconds
+    time_limit: float = 5.0
+    #: the most characters one rendered template may write
+    max_output: int = 1_000_000
+
     def __init__(self, template_dir: Path | None = None) -> None:
         shipped = jinja2.PackageLoader("followup.delivery.messages", "templates")
         loaders: list[jinja2.BaseLoader] = []
@@ -45,7 +146,7 @@ class Renderer:
             loaders.append(jinja2.FileSystemLoader(str(template_dir)))
         loaders.extend([jinja2.PrefixLoader({"default": shipped}), shipped])
         self.template_dir = template_dir
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _Sandbox(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
             undefined=jinja2.StrictUndefined,
@@ -72,13 +173,27 @@ class Renderer:
             return False
         return True
 
-    def render(self, context: Mapping[str, Any]) -> Message:
+    def render(self, context: Mapping[str, Any], *, time_limit: float | None = None) -> Message:
         """The message for ``context['action']`` (see :func:`followup.delivery.messages.build_context`).
 
+        :param time_limit: seconds the whole message (subject, body, letter) may take;
+            :attr:`time_limit` by default. A caller with its own deadline passes what is left.
         :raises followup.DeliveryError: (permanent) no template for the kind, or
             the template failed: a syntax error, an undefined name, a sandbox
-            violation, or a subject with a line break.
+            violation, a time or size limit, or a subject with a line break.
         """
+        limit = self.time_limit if time_limit is None else max(time_limit, 0.001)
+        try:
+            with _Watchdog(limit):
+                return self._render(context, limit)
+        except RenderLimit as exc:  # the watchdog fired between two steps outside a template
+            action = context["action"]
+            raise DeliveryError(
+                f"{action.key}: rendering took longer than {limit:g} s" + (f" ({exc})" if str(exc) else ""),
+                transient=False,
+            ) from None
+
+    def _render(self, context: Mapping[str, Any], limit: float) -> Message:
         action = context["action"]
         candidate = context["candidate"]
         name = self.template_name(action.kind)
@@ -90,9 +205,9 @@ class Renderer:
             block_context = template.new_context(values)
             # Render the whole template once: this runs ``{% extends %}`` and fills
             # ``blocks`` with the most derived version of each block.
-            "".join(template.root_render_func(block_context))
-            subject = _block(block_context, "subject").strip()
-            body = _tidy(_block(block_context, "body"))
+            _bounded(template.root_render_func(block_context), self.max_output)
+            subject = _block(block_context, "subject", self.max_output).strip()
+            body = _tidy(_block(block_context, "body", self.max_output))
         except jinja2.TemplateNotFound:
             where = f" or in {self.template_dir}" if self.template_dir else ""
             raise DeliveryError(
@@ -101,6 +216,8 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as exc:
             raise _template_error(action.key, name, exc) from None
+        except (RenderLimit, RecursionError, OverflowError, MemoryError, ArithmeticError, TypeError, ValueError) as exc:
+            raise _runtime_error(action.key, name, exc, limit) from None
         if "\n" in subject or "\r" in subject:
             raise DeliveryError(
                 f"{action.key}: template {name}: the subject has a line break ({subject!r}); "
@@ -115,7 +232,7 @@ class Renderer:
         medium = str(context.get("medium") or "email")
         html = None
         if medium in _LETTER_MEDIA:
-            html = self._letter(context, subject, body, sender, values)
+            html = self._letter(context, subject, body, sender, values, limit)
         return Message(
             key=action.key,
             kind=action.kind,
@@ -130,23 +247,45 @@ class Renderer:
         )
 
     def _letter(
-        self, context: Mapping[str, Any], subject: str, body: str, sender: Party, values: dict[str, Any]
+        self, context: Mapping[str, Any], subject: str, body: str, sender: Party, values: dict[str, Any], limit: float
     ) -> str:
         action = context["action"]
         now = context.get("now") or action.due_at
         try:
             template = self.env.get_template("letter.html")
-            return template.render(
-                {
-                    **values,
-                    "sender": sender,
-                    "subject": subject,
-                    "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
-                    "dated": now,
-                }
+            return _bounded(
+                template.generate(
+                    {
+                        **values,
+                        "sender": sender,
+                        "subject": subject,
+                        "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
+                        "dated": now,
+                    }
+                ),
+                self.max_output,
             )
         except jinja2.TemplateError as exc:
             raise _template_error(action.key, "letter.html", exc) from None
+        except (RenderLimit, RecursionError, OverflowError, MemoryError, ArithmeticError, TypeError, ValueError) as exc:
+            raise _runtime_error(action.key, "letter.html", exc, limit) from None
+
+
+def _runtime_error(key: str, name: str, exc: BaseException, limit: float) -> DeliveryError:
+    """A template that ran away or raised: name the template line it was on."""
+    where = getattr(exc, "where", None) or _template_line(exc) or name
+    if isinstance(exc, RenderLimit):
+        what = str(exc) or f"it took longer than the limit of {limit:g} s"
+        return DeliveryError(f"{key}: template {where} stopped: {what}", transient=False)
+    if isinstance(exc, RecursionError):
+        return DeliveryError(
+            f"{key}: template {where} failed to render: a macro or include calls itself without end", transient=False
+        )
+    if isinstance(exc, MemoryError):
+        return DeliveryError(f"{key}: template {where} failed to render: it needs too much memory", transient=False)
+    return DeliveryError(
+        f"{key}: template {where} failed to render ({type(exc).__name__}): {str(exc)[:200]}", transient=False
+    )
 
 
 _renderers: dict[Path | None, Renderer] = {}
@@ -160,11 +299,29 @@ def get_renderer(template_dir: Path | None = None) -> Renderer:
     return renderer
 
 
-def _block(context: Any, name: str) -> str:
+def _block(context: Any, name: str, limit: int) -> str:
     stack = context.blocks.get(name)
     if not stack:
         raise jinja2.TemplateRuntimeError(f"the template has no {{% block {name} %}}")
-    return "".join(stack[0](context))
+    return _bounded(stack[0](context), limit)
+
+
+def _template_line(exc: BaseException) -> str | None:
+    """``file:line`` of the innermost template frame in ``exc``'s traceback, if any.
+
+    Compiled templates are Python code; Jinja2 keeps the template in each frame's
+    globals and maps Python lines back to template lines, as it does for its own errors.
+    """
+    tb = exc.__traceback__
+    found: str | None = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            lineno = template.get_corresponding_lineno(tb.tb_lineno)
+            found = f"{template.name or code.co_filename}:{lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _tidy(text: str) -> str:

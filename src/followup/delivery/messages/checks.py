@@ -1,4 +1,4 @@
-"""The built-in message checks: spelling, unfilled placeholders, the recipient's contact detail.
+"""The built-in message checks: header safety, spelling, unfilled placeholders, the recipient's contact detail.
 
 Each is a :func:`~followup.plugins.hookspecs.followup_check_message` implementation that
 returns :class:`followup.Block` reasons; any block stops the delivery.
@@ -27,7 +27,7 @@ from .._channel import Block, Message
 if TYPE_CHECKING:
     from spellchecker import SpellChecker
 
-__all__ = ["check_contact_detail", "check_placeholders", "check_spelling", "misspelled", "workplace_words"]
+__all__ = ["check_contact_detail", "check_headers", "check_placeholders", "check_spelling", "misspelled", "workplace_words"]
 
 #: which :class:`followup.Party` attribute each medium needs
 _DETAIL = {"email": "email", "postal": "postal_address", "fax": "fax"}
@@ -214,9 +214,41 @@ def check_contact_detail(message: Message, context: Mapping[str, Any]) -> list[B
     ]
 
 
+#: media whose messages are written as emails (the outbox keeps letters as .eml files)
+_MAILED = frozenset({"email", "fax", "postal"})
+
+
+def check_headers(message: Message, context: Mapping[str, Any]) -> list[Block]:
+    """Block a message whose subject, names or addresses hold a line break, raw or RFC 2047 encoded.
+
+    The email channels refuse such a message too; this check makes ``followup preview``
+    say so before anything is sent.
+    """
+    if message.medium not in _MAILED:
+        return []
+    from ..channels import header_problem
+
+    values: list[tuple[str, str | None]] = [("subject", message.subject)]
+    for role, party in (("sender", message.sender), ("recipient", message.recipient)):
+        if party is not None:
+            values += [(f"{role} name", party.name), (f"{role} email", party.email)]
+    values += [(f"header {name}", value) for name, value in message.headers.items()]
+    blocks = []
+    for what, value in values:
+        problem = header_problem(value)
+        if problem is not None:
+            assert value is not None
+            shown = value if len(value) <= 80 else value[:80] + "…"
+            blocks.append(
+                Block("headers", f"{message.key}: the {what} {shown!r} {problem}; it cannot go into an email header")
+            )
+    return blocks
+
+
 @hookimpl
 def followup_check_message(message: Message, context: Mapping[str, Any]) -> list[Block] | None:
     """Run the built-in checks; cheap ones first, so a message missing an address fails fast."""
-    blocks = check_contact_detail(message, context) + check_placeholders(message, context)
+    blocks = check_headers(message, context) + check_contact_detail(message, context)
+    blocks += check_placeholders(message, context)
     blocks += check_spelling(message, context)
     return blocks
