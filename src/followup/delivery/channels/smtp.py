@@ -134,7 +134,10 @@ class SmtpChannel:
             smtp.send_message(mail)
 
 
-<<<<<<< HEAD
+class _NoLogin(Exception):
+    """The server offers no AUTH although a username is configured."""
+
+
 def _watched(base: type[smtplib.SMTP], progress: dict[str, bool]) -> type[smtplib.SMTP]:
     """``base`` noting in ``progress`` when the server has answered ``DATA`` with 354:
     from then on the message is going out, and a lost answer means "maybe delivered"."""
@@ -156,10 +159,6 @@ def _watched(base: type[smtplib.SMTP], progress: dict[str, bool]) -> type[smtpli
             return code, reply  # type: ignore[no-any-return]
 
     return Watched
-=======
-class _NoLogin(Exception):
-    """The server offers no AUTH although a username is configured."""
->>>>>>> hostile
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
