@@ -16,7 +16,7 @@ import click
 
 from .._errors import InvalidInput
 from ..state import CALLED_OFF, INTERVIEW_KINDS, INTERVIEW_STATUSES
-from ._options import at_option, config_option, instant, load_rules, now_option, rules_option, store_option
+from ._options import at_option, config_option, instant, now_option, rules_option, store_option
 
 __all__ = ["COMMANDS"]
 
