@@ -69,6 +69,9 @@ def _config(module: Module) -> str:
         f"pytest_add_cli_args = {args!r}\n"
         'also_copy = ["rules", "examples", "docs", "README.md"]\n'
         "use_git_change_detection = false\n"
+        # a mutant that loops forever (remaining -= 2 in a count-down) is a kill by timeout;
+        # mutmut's default waits 15 times the tests' own duration for it
+        "timeout_multiplier = 2.0\n"
     ).replace("'", '"')
 
 
