@@ -17,6 +17,7 @@ import sys
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as stream:
         runs = [json.loads(line) for line in stream if line.strip()]
+    runs = [run for run in runs if run["label"] != "harness"]  # the suite's checks of its own limits
     if not runs:
         raise SystemExit(f"{path}: no runs")
     by_label = collections.Counter(run["label"] for run in runs)

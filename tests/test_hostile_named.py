@@ -345,7 +345,7 @@ def test_fresh_interpreter(tmp_path: Path, args: list[str]) -> None:
 
 def test_the_harness_bounds_are_real(zygote: Zygote) -> None:
     """A run past the wall limit is killed and reported; one past the memory limit fails (the harness itself)."""
-    late = zygote.run("agenda", str(EXAMPLE), "--now", NOW, wall=0.001)
+    late = zygote.run("agenda", str(EXAMPLE), "--now", NOW, wall=0.001, label="harness")
     assert late.killed and late.problems()
-    starved = zygote.run("agenda", str(EXAMPLE), "--now", NOW, memory=64 << 20)
+    starved = zygote.run("agenda", str(EXAMPLE), "--now", NOW, memory=64 << 20, label="harness")
     assert starved.code != 0

@@ -24,7 +24,6 @@ from typing import Any
 from ...plugins import hookimpl
 from .._channel import MEDIA, TASK_MEDIA, Channel, ChannelSpec
 from .._config import Config, validate_channel_settings
-from ._mime import header_problem
 from ._schemas import CALENDAR_SCHEMA, FAX_SCHEMA, OUTBOX_SCHEMA, SMTP_SCHEMA, WEBHOOK_SCHEMA
 
 __all__ = ["CHANNELS", "build_channel", "header_problem"]
@@ -93,3 +92,13 @@ def build_channel(spec: ChannelSpec, config: Config) -> Channel:
     settings = config.channel_settings(spec.name)
     validate_channel_settings(spec.name, settings, spec.config_schema, config.where)
     return spec.build(settings)
+
+
+def header_problem(value: str | None) -> str | None:
+    """Why ``value`` cannot go into an email header (a line break, raw or RFC 2047 encoded), or ``None``.
+
+    The message checks ask this too; the mail code is imported only when it is asked.
+    """
+    from ._mime import header_problem as problem
+
+    return problem(value)
