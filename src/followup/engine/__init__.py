@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ._agenda import STATUSES, Action, Agenda, action_identity
 from ._engine import Engine
-from ._explain import explain
+from ._explain import Explanation, explain, explanation
 from ._simulate import DEFAULT_MAX_STEPS, SimulationTooLong, Timeline, print_table, render_html, simulate
 
 __all__ = [
@@ -25,10 +25,12 @@ __all__ = [
     "Action",
     "Agenda",
     "Engine",
+    "Explanation",
     "SimulationTooLong",
     "Timeline",
     "action_identity",
     "explain",
+    "explanation",
     "print_table",
     "render_html",
     "simulate",
