@@ -383,7 +383,7 @@ def test_renaming_rules_around_delivered_retrying_and_uncertain_notes_sends_no_s
     room, port = smtp
     desk.config(
         email_config(port)
-        + f'\n[channels.webhook]\nurl = "http://127.0.0.1:{receiver.server_port}/letters"\ntimeout = 1\nretries = 0\n'
+        + f'\n[channels.webhook]\nurl = "http://127.0.0.1:{receiver.server_port}/letters"\ntimeout = 3\nretries = 0\n'
         + '\n[routes]\npostal = "webhook"\nphone = "webhook"\n'
     )
     globex = {
@@ -405,8 +405,10 @@ def test_renaming_rules_around_delivered_retrying_and_uncertain_notes_sends_no_s
     renamed = desk.rulebook("renamed.yaml", thank_you_rule("thank-interviewers"), call_rule("get-ready"))
     start(desk, job_search(people=("anna", "cara"), extra=[globex]), old)
     room.plan["cara@acme.example"] = ["hang"]  # the server has the mail, and never answers
+    room.hang_for = 30
     receiver.plan["thank_you_note:Ben Example"] = ["hang"]  # the receiver has the letter, and never answers
-    desk.run(T0, "--timeout", "2")
+    # generous timeouts, so that only the hangs (not a loaded machine) make anything time out
+    desk.run(T0, "--timeout", "6")
     assert by_status(desk) == {
         "status-call:acme": "delivered",
         "status-call:globex": "delivered",
@@ -440,10 +442,11 @@ def test_an_smtp_server_hanging_after_data_makes_the_note_uncertain_and_it_is_ne
     desk: Desk, smtp: tuple[Mailroom, int]
 ) -> None:
     room, port = smtp
-    desk.config(email_config(port, timeout=1))  # the channel's own timeout fires first
+    desk.config(email_config(port, timeout=3))  # the channel's own timeout fires first
     rules = desk.rulebook("rules.yaml", thank_you_rule())
     start(desk, job_search(), rules)
     room.plan["jonas@acme.example"] = ["hang", "hang"]
+    room.hang_for = 15
     desk.run(T0, "--timeout", "30")
     entry = desk.outbox()["thank-you:acme:onsite:jonas"]
     assert entry["status"] == "uncertain", entry
