@@ -136,10 +136,13 @@ def test_fitting_a_window_lands_both_ends_in_working_time(
     assert _inside_working_time(fitted_opens, employer, candidate)
     assert _inside_working_time(fitted_due, employer, candidate)
     assert opens <= fitted_opens <= fitted_due
-    # the opening moves no later than it must: nothing in between is working time
+    # the opening moves no later than it must: nothing in between is working time in
+    # which a call could start (the last minute of a stretch is its end, not a start)
     probe = opens
+    soon = dt.timedelta(minutes=2)
     while probe < fitted_opens:
-        assert not _inside_working_time(probe, employer, candidate) or probe == fitted_opens
+        startable = _inside_working_time(probe, employer, candidate) and _inside_working_time(probe + soon, employer, candidate)
+        assert not startable or probe + soon > fitted_opens, probe
         probe += dt.timedelta(minutes=30)
 
 

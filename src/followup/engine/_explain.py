@@ -182,23 +182,23 @@ def explanation(engine: Engine, state: State, now: dt.datetime, key: str) -> Exp
     if fit is not None and rule.fit_media is not None and rule.channel(match) not in rule.fit_media:
         fit = None
     if fit is not None and opens is not None:
-        opens = fit(match, opens, opens)[0]
-    due = rule.due(match, opens)
-    expires = rule.expires(match, opens) if rule.expires is not None else None
+        opens = fit(match, opens, opens)[0]  # as the engine does: the opening first
+    due = rule.due(match, opens) if opens is not None else None
+    expires = rule.expires(match, opens) if rule.expires is not None and opens is not None else None
     lines.append("window:")
     lines.append(f"  opens: {_show(opens, match)}  <- {trace.opens}")
     lines.append(f"  due: {_show(due, match)}  <- {trace.due}")
     lines.append(f"  expires: {_show(expires, match)}  <- {trace.expires}" if trace.expires is not None else "  expires: never")
     if fit is not None and opens is not None and due is not None:
-        fitted_opens, fitted_due = fit(match, opens, due)
+        opens, due = fit(match, opens, due)
         whose = (
             "the employer's business hours, on a business day for both sides"
             if rule.working_time == "employer"
             else "the candidate's workday, on their business days"
         )
         lines.append(f"  working time: moved into {whose}:")
-        lines.append(f"    opens {_show(fitted_opens, match)}")
-        lines.append(f"    due {_show(fitted_due, match)}")
+        lines.append(f"    opens {_show(opens, match)}")
+        lines.append(f"    due {_show(due, match)}")
     lines.extend(_holding(rule, match, action))
     if trace.done_when:
         lines.append("done when any of these matches the log:")

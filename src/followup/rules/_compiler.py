@@ -19,7 +19,19 @@ from ..state import Contact, locate, suggest
 from ._scope import BOOKKEEPING_KINDS, Scope
 from ._vocabulary import LEVELS, Vocabulary
 
-__all__ = ["CALENDARS", "WORKING_TIME", "Check", "CompiledCap", "CompiledRule", "Compiler", "FitFn", "RuleTrace", "TimeFn", "Traced", "describe_time"]
+__all__ = [
+    "CALENDARS",
+    "WORKING_TIME",
+    "Check",
+    "CompiledCap",
+    "CompiledRule",
+    "Compiler",
+    "FitFn",
+    "RuleTrace",
+    "TimeFn",
+    "Traced",
+    "describe_time",
+]
 
 #: the calendars a moment can be counted in
 CALENDARS = ("candidate", "employer")
@@ -580,7 +592,9 @@ def _fit(hours: Callable[[Scope], Calendar], both: bool) -> FitFn:
         calendar = hours(scope)
         candidate = scope.world.calendar
         # lru-cached on its arguments: the same window is worked out once
-        return fit_working_time(opens, due, calendar, candidate if both and calendar is not candidate else None)
+        fitted_opens, fitted_due = fit_working_time(opens, due, calendar, candidate if both and calendar is not candidate else None)
+        # instants are given on the candidate's clock, wherever they were counted
+        return fitted_opens.astimezone(candidate.tz), fitted_due.astimezone(candidate.tz)
 
     return fit
 
@@ -618,6 +632,8 @@ def _shifted(base: TimeFn, offsets: tuple[Offset, ...], clock: str | None, emplo
             value = calendar.shift(value, offset)
         if pin is not None:
             value = calendar.at_clock(value, pin(calendar))
+        if calendar is not scope.world.calendar:
+            value = value.astimezone(scope.world.calendar.tz)  # shown on the candidate's clock
         last[0] = (start, calendar, value)
         return value
 
