@@ -26,6 +26,7 @@ atomically) and a store (:class:`StoreJournal`, through ``Store.record_contact``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -48,8 +49,11 @@ __all__ = [
     "Journal",
     "StateFile",
     "StoreJournal",
+    "add_application",
+    "add_interview",
     "dismiss",
     "mark_done",
+    "record_contact",
     "resolve",
     "retire",
     "snooze",
@@ -64,20 +68,25 @@ class Entry:
     contact: Contact
 
     def to_document(self) -> dict[str, Any]:
-        """The entry as it is written in a state document."""
+        """The entry as it is written in a state document.
+
+        Every field of :class:`~followup.state.Contact` that is set is written (so a
+        field the model gains is written too), in the model's order; ``direction`` only
+        when it is ``in``, flags only when true; ``note`` last.
+        """
         contact = self.contact
-        fields: dict[str, Any] = {
-            "at": contact.at.isoformat(timespec="seconds"),
-            "kind": contact.kind,
-            "direction": contact.direction if contact.direction != "out" else None,
-            "to": contact.to,
-            "interview": contact.interview,
-            "channel": contact.channel,
-            "action": contact.action,
-            "until": contact.until.isoformat(timespec="seconds") if contact.until else None,
-            "note": contact.note,
-        }
-        return {k: v for k, v in fields.items() if v is not None}
+        written: dict[str, Any] = {}
+        names = [item.name for item in dataclasses.fields(contact) if item.name != "note"] + ["note"]
+        for name in names:
+            value = getattr(contact, name)
+            if value is None or value is False or (name == "direction" and value == "out"):
+                continue
+            if isinstance(value, dt.datetime):
+                value = value.isoformat(timespec="seconds")
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            written[name] = value
+        return written
 
 
 class Journal(Protocol):
@@ -89,6 +98,15 @@ class Journal(Protocol):
 
     def append(self, entry: Entry) -> None:
         """Add ``entry`` to the right log, keeping everything already there."""
+        ...
+
+    def document(self) -> dict[str, Any]:
+        """The state as a plain state document (what :func:`followup.load_state` reads)."""
+        ...
+
+    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
+        """Add ``item`` to ``applications`` (``application`` is ``None``) or to an application's
+        ``interviews``; ``state`` is the validated state with the item in it."""
         ...
 
 
@@ -196,6 +214,95 @@ def retire(journal: Journal, application: str, *, at: dt.datetime, note: str | N
     return entry
 
 
+def _with_item(journal: Journal, application: str | None, collection: str, item: dict[str, Any], where: str) -> State:
+    """The state ``journal`` holds with ``item`` added, validated like a state file.
+
+    :raises InvalidInput: naming the field (``where``) when the item is not valid.
+    """
+    from .state import state_from_document
+
+    document = copy.deepcopy(_plain_document(journal.document()))
+    target = _target(document, application, where)
+    target.setdefault(collection, []).append(item)
+    return state_from_document(document, where)
+
+
+def _plain_document(value: Any) -> Any:
+    """A state document as plain dicts, lists and strings (positions and datetimes dropped)."""
+    if isinstance(value, dict):
+        return {str(k): _plain_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_document(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def record_contact(journal: Journal, application: str | None, fields: dict[str, Any], *, where: str = "contact") -> Entry:
+    """Log a contact given as state-document fields (``at``, ``kind``, ... as in a state file).
+
+    The fields are checked exactly as a state file's contact entry is (the schema, the
+    dates, that ``to`` and ``interview`` exist); the entry is then written like the one
+    ``followup done`` writes. A reply is ``kind: reply`` (``direction: in`` is implied).
+
+    :raises InvalidInput: when the fields are not a valid contact; nothing is written.
+    """
+    from collections import Counter
+
+    before = journal.load()
+    if application is not None and before.application(application) is None:
+        known = [a.id for a in before.applications]
+        raise InvalidInput.single(where, f"no application {application!r}{suggest(application, known)}")
+    after = _with_item(journal, application, "contacts", dict(fields), where)
+
+    def log(state: State) -> tuple[Contact, ...]:
+        if application is None:
+            return state.contacts
+        found = state.application(application)
+        return found.contacts if found is not None else ()
+
+    new = Counter(log(after))
+    new.subtract(Counter(log(before)))
+    added = [contact for contact, count in new.items() if count > 0]
+    if len(added) != 1:
+        raise InvalidInput.single(where, "the entry is already in the log; nothing was written")
+    entry = Entry(application, added[0])
+    journal.append(entry)
+    return entry
+
+
+def add_application(journal: Journal, fields: dict[str, Any], *, where: str = "application") -> State:
+    """Add an application given as state-document fields (``id``, ``company``, ``position``, ``status``...).
+
+    :raises InvalidInput: when the fields are not a valid application or the id is taken.
+    """
+    identifier = fields.get("id")
+    if isinstance(identifier, str) and journal.load().application(identifier) is not None:
+        raise InvalidInput.single(where, f"an application with the id {identifier!r} exists already; choose another id")
+    state = _with_item(journal, None, "applications", dict(fields), where)
+    journal.insert(None, "applications", dict(fields), state)
+    return state
+
+
+def add_interview(journal: Journal, application: str, fields: dict[str, Any], *, where: str = "interview") -> State:
+    """Add an interview (``id``, ``starts_at``, ``ended_at``, ``interviewers``...) to ``application``.
+
+    :raises InvalidInput: when the application is unknown, the id is taken in it, or
+        the fields are not a valid interview.
+    """
+    found = journal.load().application(application)
+    if found is None:
+        raise InvalidInput.single(where, f"no application {application!r}")
+    identifier = fields.get("id")
+    if any(interview.id == identifier for interview in found.interviews):
+        raise InvalidInput.single(where, f"{application!r} has an interview {identifier!r} already; choose another id")
+    state = _with_item(journal, application, "interviews", dict(fields), where)
+    journal.insert(application, "interviews", dict(fields), state)
+    return state
+
+
 # ---------------------------------------------------------------------------
 # Where to write: a state file
 # ---------------------------------------------------------------------------
@@ -234,6 +341,67 @@ class StateFile:
 
         state_from_document(parse_document(new_text, str(self.path)), str(self.path))
         _replace_atomically(self.path, new_text)
+
+    def document(self) -> dict[str, Any]:
+        from .state import load_document
+
+        document = load_document(self.path)
+        if not isinstance(document, dict):
+            raise InvalidInput.single(str(self.path), "a state document is a mapping with 'version' and 'candidate'")
+        return document
+
+    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
+        """Add ``item`` with ruamel.yaml's round trip, so comments and layout are kept."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
+        if self.path.suffix.lower() == ".json":
+            document = json.loads(text)
+            _target(document, application, str(self.path)).setdefault(collection, []).append(item)
+            new_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        else:
+            new_text = _insert_yaml(text, application, collection, item, str(self.path))
+        from .state import parse_document, state_from_document
+
+        state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+        _replace_atomically(self.path, new_text)
+
+
+def _insert_yaml(text: str, application: str | None, collection: str, item: dict[str, Any], where: str) -> str:
+    """``text`` with ``item`` appended to a list, through ruamel.yaml's round-trip mode."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        document = yaml.load(text)
+    except YAMLError as exc:
+        raise InvalidInput.single(where, f"not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
+    target = _target(document, application, where)
+    if target.get(collection) is None:
+        target[collection] = []
+    target[collection].append(item)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    new_text = buffer.getvalue()
+    import yaml as pyyaml
+
+    expected = pyyaml.safe_load(text)
+    _target(expected, application, where).setdefault(collection, [])
+    if _target(expected, application, where)[collection] is None:
+        _target(expected, application, where)[collection] = []
+    _target(expected, application, where)[collection].append(item)
+    if _plain(pyyaml.safe_load(new_text)) != _plain(expected):
+        raise InvalidInput.single(where, "the item could not be added without changing the rest of the file; nothing was written")
+    return new_text
 
 
 def _target(document: Any, application: str | None, where: str) -> dict[str, Any]:
@@ -406,3 +574,18 @@ class StoreJournal:
 
         with self.store.locked(entry.application if entry.application is not None else JOURNAL):
             self.store.record_contact(entry.application, entry.contact)
+
+    def document(self) -> dict[str, Any]:
+        return self.store.export_document()
+
+    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
+        if application is None:
+            added = state.application(str(item["id"]))
+            assert added is not None
+            self.store.import_state(dataclasses.replace(state, applications=(added,), contacts=()))
+            return
+        found = state.application(application)
+        interview = next((i for i in found.interviews if i.id == item["id"]), None) if found else None
+        assert interview is not None
+        with self.store.locked(application):
+            self.store.add_interview(application, interview)

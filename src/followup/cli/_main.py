@@ -166,6 +166,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "followup.cli._authoring",
     "followup.cli._channels",
     "followup.cli._store",
+    "followup.cli._web",
     "followup.cli._plugins",
 )
 
