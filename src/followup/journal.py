@@ -255,7 +255,7 @@ def record_contact(journal: Journal, application: str | None, fields: dict[str, 
     if application is not None and before.application(application) is None:
         known = [a.id for a in before.applications]
         raise InvalidInput.single(where, f"no application {application!r}{suggest(application, known)}")
-    after = _with_item(journal, application, "contacts", dict(fields), where)
+    after = _with_item(journal, application, "contacts", _plain_document(fields), where)
 
     def log(state: State) -> tuple[Contact, ...]:
         if application is None:
@@ -278,6 +278,7 @@ def add_application(journal: Journal, fields: dict[str, Any], *, where: str = "a
 
     :raises InvalidInput: when the fields are not a valid application or the id is taken.
     """
+    fields = _plain_document(fields)
     identifier = fields.get("id")
     if isinstance(identifier, str) and journal.load().application(identifier) is not None:
         raise InvalidInput.single(where, f"an application with the id {identifier!r} exists already; choose another id")
@@ -292,6 +293,7 @@ def add_interview(journal: Journal, application: str, fields: dict[str, Any], *,
     :raises InvalidInput: when the application is unknown, the id is taken in it, or
         the fields are not a valid interview.
     """
+    fields = _plain_document(fields)
     found = journal.load().application(application)
     if found is None:
         raise InvalidInput.single(where, f"no application {application!r}")

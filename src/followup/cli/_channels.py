@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InvalidInput
+from ..delivery import agenda_ics
 
 if TYPE_CHECKING:
     from ..delivery import ChannelSpec, Config
@@ -30,39 +31,6 @@ def channel_specs() -> list[ChannelSpec]:
 
     found = collect_channels(get_plugin_manager())
     return [found[name] for name in sorted(found)]
-
-
-def agenda_ics(
-    state: Any, agenda: Any, now: Any, config: Config | None = None, *, include_done: bool = False
-) -> tuple[bytes, int]:
-    """The tasks of ``agenda`` the candidate must do (calls, reminders) as iCalendar, and how many.
-
-    Pending, upcoming and held-back actions (and done ones with ``include_done``)
-    whose medium is ``phone`` or ``reminder`` become one event each; see
-    :mod:`followup.delivery.channels.ical`.
-    """
-    from ..delivery import TASK_MEDIA, load_config
-    from ..delivery.channels.ical import agenda_calendar
-    from ..delivery.messages import build_context, render_message
-
-    config = config if config is not None else load_config()
-    statuses = {"due", "overdue", "upcoming", "suppressed"} | ({"done"} if include_done else set())
-    messages = []
-    for action in agenda:
-        if action.status not in statuses:
-            continue
-        context = build_context(state, action, config.as_context(), now=now)
-        if context["medium"] not in TASK_MEDIA:
-            continue
-        messages.append(render_message(context))
-    settings = config.channel_settings("calendar")
-    data = agenda_calendar(
-        messages,
-        timezone=state.candidate.timezone,
-        stamp=now,
-        alarm_minutes=int(settings.get("alarm_minutes", 15)),
-    )
-    return data, len(messages)
 
 
 def channel_rows(config: Config, specs: list[ChannelSpec] | None = None) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from ._channel import (
 from ._config import CONFIG_SCHEMA, Config, load_config, validate_channel_settings
 from ._dispatcher import Dispatcher
 from ._routing import DEFAULT_CHANNEL, DEFAULT_ROUTES, route, route_name, routes
+from ._tasks import agenda_ics
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -50,6 +51,7 @@ __all__ = [
     "Message",
     "Party",
     "Receipt",
+    "agenda_ics",
     "collect_channels",
     "get_channels",
     "load_config",
