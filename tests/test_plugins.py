@@ -637,7 +637,6 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
     from followup.cli import _main as cli
 
-    cli._add_commands(cli.cli)
     result = CliRunner().invoke(cli.cli, list(args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._errors import FollowupError, InvalidInput, Problem
     from ._time import Calendar
-    from .delivery import Block, Channel, ChannelSpec, DeliveryError, Dispatcher, Message, Party, Receipt
+    from .delivery import Block, Channel, ChannelSpec, Config, DeliveryError, Dispatcher, Message, Party, Receipt
     from .engine import STATUSES, Action, Agenda, Engine
     from .plugins import hookimpl
     from .rules import Fact, Operator, Rulebook, Scope, Vocabulary, load_rulebook, load_rulebooks
@@ -43,6 +43,7 @@ _LAZY = {
     "Block": ".delivery",
     "Channel": ".delivery",
     "ChannelSpec": ".delivery",
+    "Config": ".delivery",
     "DeliveryError": ".delivery",
     "Message": ".delivery",
     "Party": ".delivery",
@@ -104,6 +105,7 @@ __all__ = [
     "Candidate",
     "Channel",
     "ChannelSpec",
+    "Config",
     "Contact",
     "DeliveryError",
     "Dispatcher",

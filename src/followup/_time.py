@@ -27,6 +27,7 @@ __all__ = [
     "HolidaySet",
     "Offset",
     "format_instant",
+    "format_local",
     "local_wall_time",
     "parse_clock",
     "zone",
@@ -63,6 +64,29 @@ def local_wall_time(day: dt.date, clock: dt.time, tz: dt.tzinfo) -> dt.datetime:
     # the offset from before the gap, so a round trip through UTC lands that one
     # the size of the gap later, on a wall time that exists.
     return candidate.astimezone(UTC).astimezone(tz)
+
+
+def format_local(instant: dt.datetime | None, tz: dt.tzinfo, *, short: bool = False) -> str:
+    """An instant as a person reads it in zone ``tz``: ``Mon 2 Mar 2026 17:00 CET``.
+
+    ``short`` leaves out the year and the zone (``Mon 2 Mar 17:00``); ``None`` is
+    ``never``. The one formatter of local times: reasons, explanations, tables and
+    messages all use it.
+    """
+    if instant is None:
+        return "never"
+    return _formatted(instant, tz, short)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(instant: dt.datetime, tz: dt.tzinfo, short: bool) -> str:
+    # Cached: one evaluation writes the same instant into many reasons (every
+    # interviewer of an interview, opens and due of one window). Equal instants give
+    # equal text whatever their own zone, since only the instant in ``tz`` is shown.
+    local = instant.astimezone(tz)
+    if short:
+        return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
 
 
 def format_instant(value: dt.datetime | None) -> str | None:

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._errors import InvalidInput
+from ._time import format_local
 from .engine import Action
-from .engine._caps import _format_local
 from .state import Contact, State, suggest
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def resolve(engine: Engine, state: State, key: str, at: dt.datetime) -> Action:
     what = f"keys of rule {rule!r}" if same_rule else "open keys"
     raise InvalidInput.single(
         "KEY",
-        f"no action has the key {key!r} at {_format_local(at, tz)}{suggest(key, keys)}; {what}: {listing} "
+        f"no action has the key {key!r} at {format_local(at, tz)}{suggest(key, keys)}; {what}: {listing} "
         "(`followup agenda --all` lists every key)",
     )
 
@@ -174,7 +174,7 @@ def snooze(journal: Journal, engine: Engine, key: str, *, until: dt.datetime, at
     tz = state.candidate.calendar.tz
     if until <= at:
         raise InvalidInput.single(
-            "--until", f"{_format_local(until, tz)} is not after {_format_local(at, tz)}; a snooze ends in the future"
+            "--until", f"{format_local(until, tz)} is not after {format_local(at, tz)}; a snooze ends in the future"
         )
     action = resolve(engine, state, key, at)
     _refuse_settled(action, "snooze", tz)
@@ -208,7 +208,7 @@ def retire(journal: Journal, application: str, *, at: dt.datetime, note: str | N
     tz = state.candidate.calendar.tz
     retired = next((c for c in found.contacts if c.kind == "retired" and c.at <= at), None)
     if retired is not None:
-        raise InvalidInput.single("APPLICATION", f"{application!r} was retired already on {_format_local(retired.at, tz)}")
+        raise InvalidInput.single("APPLICATION", f"{application!r} was retired already on {format_local(retired.at, tz)}")
     entry = Entry(application, Contact(at=at, kind="retired", note=note))
     journal.append(entry)
     return entry

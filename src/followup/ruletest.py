@@ -39,9 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidInput, Problem
-from ._time import format_instant
+from ._time import format_instant, format_local
 from .engine import STATUSES, Action, Agenda, Engine
-from .engine._caps import _format_local
 from .rules import Rulebook
 from .state import Mark, State, load_document, locate, schema_problems, suggest
 
@@ -259,7 +258,7 @@ class CheckResult:
     def heading(self) -> str:
         tz = self.test.state.candidate.calendar.tz
         what = f" ({self.check.name})" if self.check.name else ""
-        return f"{self.check.mark.path}:{self.check.mark.line}: {self.test.name!r} at {_format_local(self.check.now, tz)}{what}"
+        return f"{self.check.mark.path}:{self.check.mark.line}: {self.test.name!r} at {format_local(self.check.now, tz)}{what}"
 
 
 @dataclass
@@ -347,8 +346,7 @@ def _problem(mark: Mark | None, path: str, message: str) -> Problem:
 
 def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
     """An inline rulebook; ``extends`` is resolved relative to the test file."""
-    from .rules import DEFAULT_RULEBOOK, compile_document, get_vocabulary, merge_overlay, rules_schema
-    from .rules._rulebook import _read
+    from .rules import DEFAULT_RULEBOOK, compile_document, get_vocabulary, merge_overlay, read_rulebook, rules_schema
 
     vocabulary = get_vocabulary()
     parent = spec.get("extends")
@@ -361,7 +359,7 @@ def _inline_rulebook(spec: dict[str, Any], base: Path, path: str) -> Rulebook:
         parent = str(base / parent)
         if not Path(parent).is_file():
             raise InvalidInput([_problem(locate(spec, ["extends"]), path, f"extends {spec['extends']!r}, which does not exist; use 'default' or a path relative to this file")])
-    document, sources = _read(parent, vocabulary, ())
+    document, sources = read_rulebook(parent, vocabulary)
     return compile_document(merge_overlay(document, spec), vocabulary, (*sources, path))
 
 
@@ -526,7 +524,7 @@ def _pair(expectations: Sequence[Expectation], actions: Sequence[Action], tz: dt
 
 
 def _action_line(action: Action, tz: dt.tzinfo) -> str:
-    bits = [action.key, action.status, f"due {_format_local(action.due_at, tz, short=True)}"]
+    bits = [action.key, action.status, f"due {format_local(action.due_at, tz, short=True)}"]
     if action.cap:
         bits.append(f"cap {action.cap}")
     return "  ".join(bits)

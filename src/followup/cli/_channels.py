@@ -9,20 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InvalidInput
-from ..delivery import agenda_ics
+from ._options import config_option, load_rules, now_option, parse_now, rules_option
 
 if TYPE_CHECKING:
     from ..delivery import ChannelSpec, Config
 
-__all__ = ["agenda_ics", "channel_rows", "channel_specs", "register"]
-
-config_option = click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="The configuration file (TOML). Default: $FOLLOWUP_CONFIG, else config.toml in the user config folder.",
-)
-
+__all__ = ["COMMANDS", "channel_rows", "channel_specs"]
 
 def channel_specs() -> list[ChannelSpec]:
     """Every channel the installed plugins register, in name order; duplicates are an error naming both plugins."""
@@ -69,148 +61,148 @@ def _config(path: str | None) -> Config:
 def _evaluate(state: str, rules: tuple[str, ...], now: str | None) -> tuple[Any, Any, Any]:
     from ..engine import Engine
     from ..state import load_state
-    from ._main import load_rules, parse_now
 
     loaded = load_state(state)
     moment = parse_now(now, loaded.candidate.calendar.tz)
     return loaded, Engine(load_rules(rules)).evaluate(loaded, moment), moment
 
 
-def register(group: click.Group) -> None:
-    """Add ``channels``, ``preview`` and ``calendar`` to the ``followup`` command."""
-    from ._main import now_option, rules_option
+@click.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def channels(config_file: str | None, fmt: str) -> None:
+    """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
+    from ..delivery import routes as decide_routes
 
-    @group.command()
-    @config_option
-    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-    def channels(config_file: str | None, fmt: str) -> None:
-        """List the delivery channels: media, idempotent or not, configured or not, and the routes."""
-        from ..delivery import routes as decide_routes
+    config = _config(config_file)
+    specs = channel_specs()
+    rows = channel_rows(config, specs)
+    routes = decide_routes(config, {spec.name: spec for spec in specs})
+    if fmt == "json":
+        document = {"config": config.where, "channels": rows, "routes": routes}
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
 
-        config = _config(config_file)
-        specs = channel_specs()
-        rows = channel_rows(config, specs)
-        routes = decide_routes(config, {spec.name: spec for spec in specs})
-        if fmt == "json":
-            document = {"config": config.where, "channels": rows, "routes": routes}
-            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-            return
-        from rich.console import Console
-        from rich.table import Table
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    table = Table(title=f"followup channels (configuration: {config.where})")
+    for column in ("channel", "media", "idempotent", "configured", "plugin", "what"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["name"],
+            ", ".join(row["media"]),
+            "yes" if row["idempotent"] else "no",
+            "yes" if row["configured"] else "[red]invalid[/]" if row["problem"] else "[red]no[/]",
+            row["plugin"],
+            row["description"],
+        )
+    console.print(table)
+    for row in rows:
+        if row["problem"]:
+            console.print(f"[red]{row['name']}[/]: {row['problem']}", markup=True, highlight=False)
+    known = {row["name"] for row in rows}
+    for medium, name in routes.items():
+        missing = "" if name in known else "  [red](no such channel installed)[/]"
+        console.print(f"{medium} → {name}{missing}")
 
-        console = Console() if sys.stdout.isatty() else Console(width=160)
-        table = Table(title=f"followup channels (configuration: {config.where})")
-        for column in ("channel", "media", "idempotent", "configured", "plugin", "what"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(
-                row["name"],
-                ", ".join(row["media"]),
-                "yes" if row["idempotent"] else "no",
-                "yes" if row["configured"] else "[red]invalid[/]" if row["problem"] else "[red]no[/]",
-                row["plugin"],
-                row["description"],
-            )
-        console.print(table)
-        for row in rows:
-            if row["problem"]:
-                console.print(f"[red]{row['name']}[/]: {row['problem']}", markup=True, highlight=False)
-        known = {row["name"] for row in rows}
-        for medium, name in routes.items():
-            missing = "" if name in known else "  [red](no such channel installed)[/]"
-            console.print(f"{medium} → {name}{missing}")
+@click.command()
+@click.argument("state", type=click.Path(dir_okay=False))
+@click.argument("key")
+@rules_option
+@now_option
+@config_option
+@click.option("--html", "show_html", is_flag=True, help="Print the letter (HTML) of a postal or fax message.")
+def preview(
+    state: str, key: str, rules: tuple[str, ...], now: str | None, config_file: str | None, show_html: bool
+) -> None:
+    """Render the message of action KEY without sending it, and run the message checks.
 
-    @group.command()
-    @click.argument("state", type=click.Path(dir_okay=False))
-    @click.argument("key")
-    @rules_option
-    @now_option
-    @config_option
-    @click.option("--html", "show_html", is_flag=True, help="Print the letter (HTML) of a postal or fax message.")
-    def preview(
-        state: str, key: str, rules: tuple[str, ...], now: str | None, config_file: str | None, show_html: bool
-    ) -> None:
-        """Render the message of action KEY without sending it, and run the message checks.
+    Exits with status 1 when a check blocks the message (the reasons go to
+    standard error).
+    """
+    from ..delivery.messages import build_context
+    from ..plugins import get_plugin_manager
 
-        Exits with status 1 when a check blocks the message (the reasons go to
-        standard error).
-        """
-        from ..delivery.messages import build_context
-        from ..plugins import get_plugin_manager
+    config = _config(config_file)
+    loaded, agenda, moment = _evaluate(state, rules, now)
+    action = agenda.get(key)
+    if action is None:
+        close = sorted(a.key for a in agenda if key.split(":")[0] in a.key)[:5]
+        hint = (
+            f"; actions of that rule: {', '.join(close)}" if close else "; `followup agenda --all` lists the keys"
+        )
+        raise InvalidInput.single(state, f"no action with key {key!r}{hint}")
+    context = build_context(loaded, action, config.as_context(), now=moment)
+    pm = get_plugin_manager()
+    message = pm.hook.followup_render_message(action=action, context=context)
+    if message is None:
+        raise InvalidInput.single(key, f"no installed renderer writes messages of kind {action.kind!r}")
+    recipient = message.recipient
+    to = ""
+    if recipient is not None:
+        detail = {"email": recipient.email, "postal": recipient.postal_address, "fax": recipient.fax}.get(
+            message.medium
+        )
+        to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
+    click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
+    from ..delivery import route_name
 
-        config = _config(config_file)
-        loaded, agenda, moment = _evaluate(state, rules, now)
-        action = agenda.get(key)
-        if action is None:
-            close = sorted(a.key for a in agenda if key.split(":")[0] in a.key)[:5]
-            hint = (
-                f"; actions of that rule: {', '.join(close)}" if close else "; `followup agenda --all` lists the keys"
-            )
-            raise InvalidInput.single(state, f"no action with key {key!r}{hint}")
-        context = build_context(loaded, action, config.as_context(), now=moment)
-        pm = get_plugin_manager()
-        message = pm.hook.followup_render_message(action=action, context=context)
-        if message is None:
-            raise InvalidInput.single(key, f"no installed renderer writes messages of kind {action.kind!r}")
-        recipient = message.recipient
-        to = ""
-        if recipient is not None:
-            detail = {"email": recipient.email, "postal": recipient.postal_address, "fax": recipient.fax}.get(
-                message.medium
-            )
-            to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
-        click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
-        from ..delivery import route_name
+    route = route_name(message.medium, config, {s.name: s for s in channel_specs()}, requested=action.channel)
+    click.echo(f"Medium:  {message.medium} → channel {route}")
+    if to:
+        click.echo(f"To:      {to.replace(chr(10), ', ')}")
+    click.echo(f"Subject: {message.subject}")
+    click.echo("")
+    click.echo(message.html if show_html and message.html else message.body, nl=False)
+    blocks = [
+        block
+        for result in pm.hook.followup_check_message(message=message, context=context) or []
+        for block in result or []
+    ]
+    if blocks:
+        for block in blocks:
+            click.echo(f"blocked by {block.check}: {block.reason}", err=True)
+        sys.exit(1)
 
-        route = route_name(message.medium, config, {s.name: s for s in channel_specs()}, requested=action.channel)
-        click.echo(f"Medium:  {message.medium} → channel {route}")
-        if to:
-            click.echo(f"To:      {to.replace(chr(10), ', ')}")
-        click.echo(f"Subject: {message.subject}")
-        click.echo("")
-        click.echo(message.html if show_html and message.html else message.body, nl=False)
-        blocks = [
-            block
-            for result in pm.hook.followup_check_message(message=message, context=context) or []
-            for block in result or []
-        ]
-        if blocks:
-            for block in blocks:
-                click.echo(f"blocked by {block.check}: {block.reason}", err=True)
-            sys.exit(1)
+@click.command()
+@click.argument("state", type=click.Path(dir_okay=False))
+@rules_option
+@now_option
+@config_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="Where to write the iCalendar file ('-' for standard output).",
+)
+@click.option("--include-done", is_flag=True, help="Also add tasks already done.")
+def calendar(
+    state: str, rules: tuple[str, ...], now: str | None, config_file: str | None, output: str, include_done: bool
+) -> None:
+    """Write the tasks you must do yourself (calls, reminders) as an iCalendar file.
 
-    @group.command()
-    @click.argument("state", type=click.Path(dir_okay=False))
-    @rules_option
-    @now_option
-    @config_option
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, allow_dash=True),
-        default="-",
-        show_default=True,
-        help="Where to write the iCalendar file ('-' for standard output).",
-    )
-    @click.option("--include-done", is_flag=True, help="Also add tasks already done.")
-    def calendar(
-        state: str, rules: tuple[str, ...], now: str | None, config_file: str | None, output: str, include_done: bool
-    ) -> None:
-        """Write the tasks you must do yourself (calls, reminders) as an iCalendar file.
+    One event per action, in the candidate's time zone, with a stable UID, so
+    importing the file again updates events instead of duplicating them.
+    """
+    from ..delivery.channels.ical import agenda_ics
 
-        One event per action, in the candidate's time zone, with a stable UID, so
-        importing the file again updates events instead of duplicating them.
-        """
-        config = _config(config_file)
-        loaded, agenda, moment = _evaluate(state, rules, now)
-        data, count = agenda_ics(loaded, agenda, moment, config, include_done=include_done)
-        if output == "-":
-            click.echo(data.decode("utf-8"), nl=False)
-            return
-        from pathlib import Path
+    config = _config(config_file)
+    loaded, agenda, moment = _evaluate(state, rules, now)
+    data, count = agenda_ics(loaded, agenda, moment, config, include_done=include_done)
+    if output == "-":
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    from pathlib import Path
 
-        try:
-            Path(output).write_bytes(data)
-        except OSError as exc:
-            raise InvalidInput.single(output, f"cannot write the calendar: {exc.strerror or exc}") from None
-        click.echo(f"{output}: {count} event{'s' if count != 1 else ''}", err=True)
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput.single(output, f"cannot write the calendar: {exc.strerror or exc}") from None
+    click.echo(f"{output}: {count} event{'s' if count != 1 else ''}", err=True)
+
+
+COMMANDS: tuple[click.Command, ...] = (channels, preview, calendar)

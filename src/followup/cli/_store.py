@@ -15,29 +15,9 @@ from typing import Any
 import click
 
 from .._errors import InvalidInput
+from ._options import at_option, config_option, instant, load_rules, now_option, rules_option, store_option
 
-__all__ = ["register"]
-
-store_option = click.option(
-    "--store",
-    "store_url",
-    metavar="URL",
-    envvar="FOLLOWUP_STORE",
-    help="The store: sqlite:///FILE, memory:, postgresql://HOST/DB. Default: $FOLLOWUP_STORE, else a SQLite file in the user data folder.",
-)
-config_option = click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="The configuration file (TOML). Default: $FOLLOWUP_CONFIG, else config.toml in the user config folder.",
-)
-at_option = click.option(
-    "--at",
-    "at",
-    metavar="ISO8601",
-    help="When it happened (an offset is required; a plain date means its start in the candidate's zone). Default: now.",
-)
-
+__all__ = ["COMMANDS"]
 
 def _open(url: str | None, *, create: bool = False) -> Any:
     from ..stores import open_store
@@ -50,321 +30,308 @@ def _zone(store: Any) -> dt.tzinfo:
     return state.candidate.calendar.tz  # type: ignore[no-any-return]
 
 
-def _instant(value: str | None, tz: dt.tzinfo, option: str) -> dt.datetime:
-    from ._main import parse_now
+@click.command("init")
+@store_option
+def init(store_url: str | None) -> None:
+    """Create the store (a SQLite file by default) and bring its schema up to date."""
+    from ..stores import default_store_url
 
+    url = store_url or default_store_url()
+    store = _open(url, create=True)
     try:
-        return parse_now(value, tz)
-    except InvalidInput as exc:
-        raise InvalidInput.single(option, str(exc).split(": ", 1)[-1]) from None
+        version = getattr(store, "schema_version", None)
+        where = f" (schema version {version})" if version is not None else ""
+        state = "holds a state" if store.has_state() else "is empty: next, `followup import FILE`"
+        click.echo(f"store {url} ready{where}; it {state}")
+    finally:
+        store.close()
 
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@store_option
+def import_(file: str, store_url: str | None) -> None:
+    """Merge the state document FILE into the store (created if missing).
 
-def register(group: click.Group) -> None:
-    """Add the store commands to ``group``."""
+    Applications and the candidate are replaced by the file's version; contacts
+    are added unless already logged; nothing is deleted. Importing the same file
+    twice changes nothing.
+    """
+    from ..state import load_state
 
-    @group.command("init")
-    @store_option
-    def init(store_url: str | None) -> None:
-        """Create the store (a SQLite file by default) and bring its schema up to date."""
-        from ..stores import default_store_url
+    state = load_state(file)
+    store = _open(store_url, create=True)
+    try:
+        report = store.import_state(state)
+    finally:
+        store.close()
+    click.echo(f"{file}: {report}")
 
-        url = store_url or default_store_url()
-        store = _open(url, create=True)
-        try:
-            version = getattr(store, "schema_version", None)
-            where = f" (schema version {version})" if version is not None else ""
-            state = "holds a state" if store.has_state() else "is empty: next, `followup import FILE`"
-            click.echo(f"store {url} ready{where}; it {state}")
-        finally:
-            store.close()
-
-    @group.command("import")
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @store_option
-    def import_(file: str, store_url: str | None) -> None:
-        """Merge the state document FILE into the store (created if missing).
-
-        Applications and the candidate are replaced by the file's version; contacts
-        are added unless already logged; nothing is deleted. Importing the same file
-        twice changes nothing.
-        """
-        from ..state import load_state
-
-        state = load_state(file)
-        store = _open(store_url, create=True)
-        try:
-            report = store.import_state(state)
-        finally:
-            store.close()
-        click.echo(f"{file}: {report}")
-
-    @group.command("export")
-    @store_option
-    @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True)
-    def export(store_url: str | None, fmt: str, output: str) -> None:
-        """Write the store's state as a state document (what `followup import` and `agenda` read)."""
-        store = _open(store_url)
-        try:
-            document = store.export_document()
-        finally:
-            store.close()
-        if fmt == "json":
-            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        else:
-            import yaml
-
-            text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-        if output == "-":
-            click.echo(text, nl=False)
-        else:
-            from pathlib import Path
-
-            Path(output).write_text(text, encoding="utf-8")
-
-    @group.group("log")
-    def log_group() -> None:
-        """Record what happened: an interview, a contact, a status change."""
-
-    @log_group.command("contact")
-    @click.argument("application")
-    @click.argument("kind")
-    @store_option
-    @at_option
-    @click.option("--to", "to", metavar="ID", help="The interviewer or reference contacted (or who replied).")
-    @click.option("--interview", metavar="ID", help="The interview it is about.")
-    @click.option("--channel", metavar="MEDIUM", help="email, postal, fax or phone.")
-    @click.option("--note", help="A few words for later.")
-    @click.option("--action", metavar="KEY", help="The agenda action this settles, snoozes or dismisses.")
-    @click.option("--until", metavar="ISO8601", help="For kind 'snoozed': until when.")
-    @click.option("--in", "incoming", is_flag=True, help="It came from the employer (a reply); kind 'reply' implies it.")
-    def log_contact(
-        application: str,
-        kind: str,
-        store_url: str | None,
-        at: str | None,
-        to: str | None,
-        interview: str | None,
-        channel: str | None,
-        note: str | None,
-        action: str | None,
-        until: str | None,
-        incoming: bool,
-    ) -> None:
-        """Log a contact of KIND with APPLICATION ('-' for the candidate's own log).
-
-        Examples: `followup log contact northwind-data thank_you_note --to jonas
-        --interview onsite --channel email`, `followup log contact atlas-insurance
-        reply --note "decision next week"`.
-        """
-        import re
-
-        from ..state import Contact
-
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
-            raise InvalidInput.single("KIND", f"{kind!r} is not a contact kind; use snake_case such as thank_you_note or reply")
-        if channel is not None and channel not in ("email", "postal", "fax", "phone"):
-            raise InvalidInput.single("--channel", f"unknown medium {channel!r}; valid: email, postal, fax, phone")
-        store = _open(store_url)
-        try:
-            tz = _zone(store)
-            contact = Contact(
-                at=_instant(at, tz, "--at"),
-                kind=kind,
-                direction="in" if incoming or kind == "reply" else "out",
-                to=to,
-                interview=interview,
-                channel=channel,
-                note=note,
-                action=action,
-                until=_instant(until, tz, "--until") if until else None,
-            )
-            store.record_contact(None if application == "-" else application, contact)
-        finally:
-            store.close()
-        click.echo(f"logged {kind} for {application}")
-
-    @log_group.command("status")
-    @click.argument("application")
-    @click.argument("status")
-    @store_option
-    @at_option
-    def log_status(application: str, status: str, store_url: str | None, at: str | None) -> None:
-        """Set APPLICATION's STATUS (applied, interviewing, offer, rejected, accepted, withdrawn)."""
-        store = _open(store_url)
-        try:
-            store.set_status(application, status, _instant(at, _zone(store), "--at"))
-        finally:
-            store.close()
-        click.echo(f"{application} is now {status}")
-
-    @log_group.command("interview")
-    @click.argument("application")
-    @click.argument("interview_id")
-    @store_option
-    @click.option("--starts-at", required=True, metavar="ISO8601", help="When it starts (an offset is required).")
-    @click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has.")
-    @click.option(
-        "--interviewer",
-        "interviewers",
-        multiple=True,
-        metavar="MAPPING",
-        help="One interviewer as a YAML mapping, e.g. '{id: priya, name: Priya Raman, title: Head of Data, email: priya@example.com}'; repeat for each.",
-    )
-    @click.option("--topic", "topics", multiple=True, help="A subject discussed; repeat for each.")
-    def log_interview(
-        application: str,
-        interview_id: str,
-        store_url: str | None,
-        starts_at: str,
-        ended_at: str | None,
-        interviewers: tuple[str, ...],
-        topics: tuple[str, ...],
-    ) -> None:
-        """Add (or update, by id) interview INTERVIEW_ID of APPLICATION."""
+@click.command("export")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True)
+def export(store_url: str | None, fmt: str, output: str) -> None:
+    """Write the store's state as a state document (what `followup import` and `agenda` read)."""
+    store = _open(store_url)
+    try:
+        document = store.export_document()
+    finally:
+        store.close()
+    if fmt == "json":
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
         import yaml
 
-        from ..state import Interview, Interviewer
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        from pathlib import Path
 
-        fields = ("id", "name", "title", "email", "postal_address", "fax", "phone")
-        people = []
-        for index, text in enumerate(interviewers, start=1):
+        Path(output).write_text(text, encoding="utf-8")
+
+@click.group("log")
+def log_group() -> None:
+    """Record what happened: an interview, a contact, a status change."""
+
+@log_group.command("contact")
+@click.argument("application")
+@click.argument("kind")
+@store_option
+@at_option
+@click.option("--to", "to", metavar="ID", help="The interviewer or reference contacted (or who replied).")
+@click.option("--interview", metavar="ID", help="The interview it is about.")
+@click.option("--channel", metavar="MEDIUM", help="email, postal, fax or phone.")
+@click.option("--note", help="A few words for later.")
+@click.option("--action", metavar="KEY", help="The agenda action this settles, snoozes or dismisses.")
+@click.option("--until", metavar="ISO8601", help="For kind 'snoozed': until when.")
+@click.option("--in", "incoming", is_flag=True, help="It came from the employer (a reply); kind 'reply' implies it.")
+def log_contact(
+    application: str,
+    kind: str,
+    store_url: str | None,
+    at: str | None,
+    to: str | None,
+    interview: str | None,
+    channel: str | None,
+    note: str | None,
+    action: str | None,
+    until: str | None,
+    incoming: bool,
+) -> None:
+    """Log a contact of KIND with APPLICATION ('-' for the candidate's own log).
+
+    Examples: `followup log contact northwind-data thank_you_note --to jonas
+    --interview onsite --channel email`, `followup log contact atlas-insurance
+    reply --note "decision next week"`.
+    """
+    import re
+
+    from ..state import Contact
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
+        raise InvalidInput.single("KIND", f"{kind!r} is not a contact kind; use snake_case such as thank_you_note or reply")
+    if channel is not None and channel not in ("email", "postal", "fax", "phone"):
+        raise InvalidInput.single("--channel", f"unknown medium {channel!r}; valid: email, postal, fax, phone")
+    store = _open(store_url)
+    try:
+        tz = _zone(store)
+        contact = Contact(
+            at=instant("--at", at, tz),
+            kind=kind,
+            direction="in" if incoming or kind == "reply" else "out",
+            to=to,
+            interview=interview,
+            channel=channel,
+            note=note,
+            action=action,
+            until=instant("--until", until, tz) if until else None,
+        )
+        store.record_contact(None if application == "-" else application, contact)
+    finally:
+        store.close()
+    click.echo(f"logged {kind} for {application}")
+
+@log_group.command("status")
+@click.argument("application")
+@click.argument("status")
+@store_option
+@at_option
+def log_status(application: str, status: str, store_url: str | None, at: str | None) -> None:
+    """Set APPLICATION's STATUS (applied, interviewing, offer, rejected, accepted, withdrawn)."""
+    store = _open(store_url)
+    try:
+        store.set_status(application, status, instant("--at", at, _zone(store)))
+    finally:
+        store.close()
+    click.echo(f"{application} is now {status}")
+
+@log_group.command("interview")
+@click.argument("application")
+@click.argument("interview_id")
+@store_option
+@click.option("--starts-at", required=True, metavar="ISO8601", help="When it starts (an offset is required).")
+@click.option("--ended-at", metavar="ISO8601", help="When it ended, once it has.")
+@click.option(
+    "--interviewer",
+    "interviewers",
+    multiple=True,
+    metavar="MAPPING",
+    help="One interviewer as a YAML mapping, e.g. '{id: priya, name: Priya Raman, title: Head of Data, email: priya@example.com}'; repeat for each.",
+)
+@click.option("--topic", "topics", multiple=True, help="A subject discussed; repeat for each.")
+def log_interview(
+    application: str,
+    interview_id: str,
+    store_url: str | None,
+    starts_at: str,
+    ended_at: str | None,
+    interviewers: tuple[str, ...],
+    topics: tuple[str, ...],
+) -> None:
+    """Add (or update, by id) interview INTERVIEW_ID of APPLICATION."""
+    import yaml
+
+    from ..state import Interview, Interviewer
+
+    fields = ("id", "name", "title", "email", "postal_address", "fax", "phone")
+    people = []
+    for index, text in enumerate(interviewers, start=1):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInput.single(f"--interviewer #{index}", f"{text!r} is not a YAML mapping: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise InvalidInput.single(f"--interviewer #{index}", f"{text!r} needs at least an id, e.g. '{{id: priya, name: Priya Raman}}'")
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise InvalidInput.single(f"--interviewer #{index}", f"unknown field {unknown[0]!r}; valid: {', '.join(fields)}")
+        details = {k: str(v) for k, v in data.items() if k != "id" and v is not None}
+        people.append(Interviewer(id=str(data["id"]), **details))
+    store = _open(store_url)
+    try:
+        tz = _zone(store)
+        start = instant("--starts-at", starts_at, tz)
+        end = instant("--ended-at", ended_at, tz) if ended_at else None
+        if end is not None and end < start:
+            raise InvalidInput.single("--ended-at", f"{ended_at!r} is before --starts-at {starts_at!r}")
+        store.add_interview(
+            application, Interview(id=interview_id, starts_at=start, ended_at=end, interviewers=tuple(people), topics=topics)
+        )
+    finally:
+        store.close()
+    click.echo(f"interview {interview_id} of {application} recorded")
+
+@click.command("run")
+@store_option
+@config_option
+@rules_option
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
+@now_option
+@click.option("--batch", type=click.IntRange(min=1), default=50, show_default=True, help="Applications taken per tick.")
+@click.option("--poll", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Without --once: the longest wait between ticks, in seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds a channel may take to deliver one message.")
+@click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True, help="Delivery attempts before a transient failure is final.")
+def run(
+    store_url: str | None,
+    config_file: str | None,
+    rules: tuple[str, ...],
+    once: bool,
+    dry_run: bool,
+    now: str | None,
+    batch: int,
+    poll: float,
+    timeout: float,
+    max_attempts: int,
+) -> None:
+    """Deliver due follow-ups through the configured channels, each exactly once.
+
+    Safe to run from cron and from several processes or machines against one
+    PostgreSQL store: each takes a distinct share of what is due. Without
+    --once it keeps running, waking when something next falls due.
+    """
+    import logging
+    import time
+
+    from ..delivery import Dispatcher, load_config
+    from ..engine import Engine
+
+    logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
+    store = _open(store_url)
+    try:
+        tz = _zone(store)
+        engine = Engine(load_rules(rules)) if rules else Engine()
+        dispatcher = Dispatcher(store, engine=engine, config=load_config(config_file), batch=batch, timeout=timeout, max_attempts=max_attempts)
+        if dry_run:
+            report = dispatcher.dry_run(instant("--now", now, tz))
+            _print_dry_run(report)
+            return
+        while True:
+            moment = instant("--now", now, tz)
+            report = _run_once(dispatcher, moment)
+            _print_report(report)
+            if once or now is not None:
+                return
+            wake = store.next_wake_at()
+            current = dt.datetime.now(dt.UTC)
+            wait = poll if wake is None else max(0.0, min(poll, (wake - current).total_seconds()))
             try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise InvalidInput.single(f"--interviewer #{index}", f"{text!r} is not a YAML mapping: {exc}") from None
-            if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-                raise InvalidInput.single(f"--interviewer #{index}", f"{text!r} needs at least an id, e.g. '{{id: priya, name: Priya Raman}}'")
-            unknown = sorted(set(data) - set(fields))
-            if unknown:
-                raise InvalidInput.single(f"--interviewer #{index}", f"unknown field {unknown[0]!r}; valid: {', '.join(fields)}")
-            details = {k: str(v) for k, v in data.items() if k != "id" and v is not None}
-            people.append(Interviewer(id=str(data["id"]), **details))
-        store = _open(store_url)
-        try:
-            tz = _zone(store)
-            start = _instant(starts_at, tz, "--starts-at")
-            end = _instant(ended_at, tz, "--ended-at") if ended_at else None
-            if end is not None and end < start:
-                raise InvalidInput.single("--ended-at", f"{ended_at!r} is before --starts-at {starts_at!r}")
-            store.add_interview(
-                application, Interview(id=interview_id, starts_at=start, ended_at=end, interviewers=tuple(people), topics=topics)
-            )
-        finally:
-            store.close()
-        click.echo(f"interview {interview_id} of {application} recorded")
-
-    @group.command("run")
-    @store_option
-    @config_option
-    @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False), help="A rulebook; repeat to stack overlays.")
-    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
-    @click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
-    @click.option("--now", metavar="ISO8601", help="Act as if it were this instant (testing, catching up). Default: the clock.")
-    @click.option("--batch", type=click.IntRange(min=1), default=50, show_default=True, help="Applications taken per tick.")
-    @click.option("--poll", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Without --once: the longest wait between ticks, in seconds.")
-    @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds a channel may take to deliver one message.")
-    @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True, help="Delivery attempts before a transient failure is final.")
-    def run(
-        store_url: str | None,
-        config_file: str | None,
-        rules: tuple[str, ...],
-        once: bool,
-        dry_run: bool,
-        now: str | None,
-        batch: int,
-        poll: float,
-        timeout: float,
-        max_attempts: int,
-    ) -> None:
-        """Deliver due follow-ups through the configured channels, each exactly once.
-
-        Safe to run from cron and from several processes or machines against one
-        PostgreSQL store: each takes a distinct share of what is due. Without
-        --once it keeps running, waking when something next falls due.
-        """
-        import logging
-        import time
-
-        from ..delivery import Dispatcher, load_config
-        from ..engine import Engine
-        from ._main import load_rules
-
-        logging.basicConfig(level=logging.WARNING, format="followup: %(message)s")
-        store = _open(store_url)
-        try:
-            tz = _zone(store)
-            engine = Engine(load_rules(rules)) if rules else Engine()
-            dispatcher = Dispatcher(store, engine=engine, config=load_config(config_file), batch=batch, timeout=timeout, max_attempts=max_attempts)
-            if dry_run:
-                report = dispatcher.dry_run(_instant(now, tz, "--now"))
-                _print_dry_run(report)
+                time.sleep(wait)
+            except KeyboardInterrupt:
                 return
-            while True:
-                moment = _instant(now, tz, "--now")
-                report = _run_once(dispatcher, moment)
-                _print_report(report)
-                if once or now is not None:
-                    return
-                wake = store.next_wake_at()
-                current = dt.datetime.now(dt.UTC)
-                wait = poll if wake is None else max(0.0, min(poll, (wake - current).total_seconds()))
-                try:
-                    time.sleep(wait)
-                except KeyboardInterrupt:
-                    return
-        finally:
-            store.close()
+    finally:
+        store.close()
 
-    @group.command("outbox")
-    @store_option
-    @click.option(
-        "--status",
-        "statuses",
-        multiple=True,
-        type=click.Choice(["uncertain", "failed", "retrying", "claimed", "delivered"]),
-        help="Only these statuses (repeat). Default: everything that needs attention (uncertain, failed, retrying, claimed).",
-    )
-    @click.option("--all", "show_all", is_flag=True, help="Every claim, delivered ones included.")
-    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-    @click.option(
-        "--resolve",
-        nargs=2,
-        metavar="KEY sent|not-sent",
-        help="Settle an uncertain or failed action: 'sent' records it as delivered; 'not-sent' forgets the claim so the next run may send it.",
-    )
-    def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt: str, resolve: tuple[str, str] | None) -> None:
-        """List the actions the dispatcher claimed that need a person: uncertain, failed, retrying."""
-        store = _open(store_url)
-        try:
-            if resolve:
-                _resolve(store, *resolve)
-                return
-            wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "claimed"))
-            entries = store.outbox(wanted)
-        finally:
-            store.close()
-        if fmt == "json":
-            click.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+@click.command("outbox")
+@store_option
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["uncertain", "failed", "retrying", "claimed", "delivered"]),
+    help="Only these statuses (repeat). Default: everything that needs attention (uncertain, failed, retrying, claimed).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every claim, delivered ones included.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--resolve",
+    nargs=2,
+    metavar="KEY sent|not-sent",
+    help="Settle an uncertain or failed action: 'sent' records it as delivered; 'not-sent' forgets the claim so the next run may send it.",
+)
+def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt: str, resolve: tuple[str, str] | None) -> None:
+    """List the actions the dispatcher claimed that need a person: uncertain, failed, retrying."""
+    store = _open(store_url)
+    try:
+        if resolve:
+            _resolve(store, *resolve)
             return
-        if not entries:
-            click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
-            return
-        from rich.console import Console
-        from rich.table import Table
+        wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "claimed"))
+        entries = store.outbox(wanted)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
+        return
+    from rich.console import Console
+    from rich.table import Table
 
-        console = Console() if sys.stdout.isatty() else Console(width=200)
-        table = Table(title=f"outbox ({store_url or 'default store'})")
-        for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
-            table.add_column(column, overflow="fold")
-        for entry in entries:
-            why = entry.error or ""
-            if entry.status == "retrying" and entry.next_attempt_at is not None:
-                why = f"next attempt {entry.next_attempt_at.isoformat(timespec='seconds')}: {why}"
-            if entry.status == "delivered" and entry.receipt:
-                why = str(entry.receipt.get("reference") or entry.receipt.get("detail") or "")
-            table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), entry.updated_at.isoformat(timespec="seconds"), why)
-        console.print(table)
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    table = Table(title=f"outbox ({store_url or 'default store'})")
+    for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        why = entry.error or ""
+        if entry.status == "retrying" and entry.next_attempt_at is not None:
+            why = f"next attempt {entry.next_attempt_at.isoformat(timespec='seconds')}: {why}"
+        if entry.status == "delivered" and entry.receipt:
+            why = str(entry.receipt.get("reference") or entry.receipt.get("detail") or "")
+        table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), entry.updated_at.isoformat(timespec="seconds"), why)
+    console.print(table)
 
 
 def _resolve(store: Any, key: str, outcome: str) -> None:
@@ -426,3 +393,6 @@ def _print_dry_run(report: Any) -> None:
             line += f" ({outcome.detail})"
         click.echo(line)
     click.echo(f"dry run: {report.summary()}; nothing was changed")
+
+
+COMMANDS: tuple[click.Command, ...] = (init, import_, export, log_group, run, outbox)

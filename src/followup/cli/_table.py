@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .._time import format_local
 from ..engine import STATUSES, Agenda
-from ..engine._caps import _format_local
 
 __all__ = ["agenda_table"]
 
@@ -25,7 +25,7 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
         (a for a in agenda if show_all or a.status != "done"),
         key=lambda a: (order[a.status], a.due_at, a.key),
     )
-    table = Table(title=f"followup agenda as of {_format_local(agenda.now, tz)}", show_lines=False, highlight=False)
+    table = Table(title=f"followup agenda as of {format_local(agenda.now, tz)}", show_lines=False, highlight=False)
     for column in ("status", "due", "what", "for", "to", "via", "why", "key"):
         table.add_column(column, overflow="fold")
     for action in actions:
@@ -33,7 +33,7 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
         where = f"{action.company} ({action.application})" if action.company else "you"
         table.add_row(
             f"[{_STYLE[action.status]}]{action.status}[/]",
-            _format_local(action.due_at, tz, short=True),
+            format_local(action.due_at, tz, short=True),
             action.kind.replace("_", " "),
             where,
             who,
@@ -44,5 +44,5 @@ def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> No
     console.print(table)
     if not actions:
         console.print("Nothing to do.")
-    wake = _format_local(agenda.next_wake_at, tz) if agenda.next_wake_at else "nothing scheduled"
+    wake = format_local(agenda.next_wake_at, tz) if agenda.next_wake_at else "nothing scheduled"
     console.print(f"Next change: {wake}")

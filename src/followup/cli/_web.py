@@ -8,7 +8,7 @@ import click
 
 from .._errors import InvalidInput
 
-__all__ = ["register", "serve_command"]
+__all__ = ["COMMANDS"]
 
 
 @click.command("serve")
@@ -37,7 +37,7 @@ def serve_command(
         raise InvalidInput.single(
             "serve", f"needs the web extra ({exc.name} is missing): pip install 'followup[web]'"
         ) from None
-    from ._main import parse_now
+    from ._options import parse_now
 
     if state is None and store_url is None:
         raise click.UsageError("give a STATE file or --store URL")
@@ -75,6 +75,4 @@ def serve_command(
         listening.close()
 
 
-def register(group: click.Group) -> None:
-    """Add ``serve`` to ``group``."""
-    group.add_command(serve_command)
+COMMANDS = (serve_command,)

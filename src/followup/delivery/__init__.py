@@ -33,7 +33,6 @@ from ._channel import (
 from ._config import CONFIG_SCHEMA, Config, load_config, validate_channel_settings
 from ._dispatcher import Dispatcher
 from ._routing import DEFAULT_CHANNEL, DEFAULT_ROUTES, route, route_name, routes
-from ._tasks import agenda_ics
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -51,7 +50,6 @@ __all__ = [
     "Message",
     "Party",
     "Receipt",
-    "agenda_ics",
     "collect_channels",
     "get_channels",
     "load_config",

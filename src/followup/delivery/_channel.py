@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .._errors import FollowupError
-from ..plugins import collect, registry
+from ..plugins import collect, describe, registry
 
 if TYPE_CHECKING:
     import pluggy
@@ -187,7 +187,7 @@ def collect_channels(pm: pluggy.PluginManager) -> dict[str, ChannelSpec]:
 
     def clash(name: str, first: str, second: str) -> str:
         return (
-            f"channel {name!r} is registered by both {first} and {second}; "
+            f"channel {name!r} is registered by both {describe(pm, first)} and {describe(pm, second)}; "
             "uninstall one, or leave one out with FOLLOWUP_DISABLE_PLUGINS"
         )
 

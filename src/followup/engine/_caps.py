@@ -11,9 +11,8 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from .._time import Offset
+from .._time import Offset, format_local
 from ..rules import ApplicationView, CompiledCap, LogView, StateView
 
 __all__ = ["CapLedger", "Hold"]
@@ -98,7 +97,7 @@ class CapLedger:
         tally = self._tally(cap, view, recipient)
         now = self.now
         calendar = self.world.calendar
-        when = _format_local
+        when = format_local
         if cap.min_gap is not None:
             if not tally.times:
                 return None
@@ -159,20 +158,3 @@ class CapLedger:
 def _span(offset: Offset) -> str:
     return str(offset).lstrip("+")
 
-
-def _format_local(instant: dt.datetime | None, tz: dt.tzinfo, *, short: bool = False) -> str:
-    """``Mon 2 Mar 2026 17:00 CET`` (``short``: ``Mon 2 Mar 17:00``) in zone ``tz``."""
-    if instant is None:
-        return "never"
-    return _formatted(instant, tz, short)
-
-
-@lru_cache(maxsize=4096)
-def _formatted(instant: dt.datetime, tz: dt.tzinfo, short: bool) -> str:
-    # Cached: one evaluation writes the same instant into many reasons (every
-    # interviewer of an interview, opens and due of one window). Equal instants give
-    # equal text whatever their own zone, since only the instant in ``tz`` is shown.
-    local = instant.astimezone(tz)
-    if short:
-        return f"{local:%a} {local.day} {local:%b %H:%M}"
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"

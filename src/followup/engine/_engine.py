@@ -18,11 +18,11 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
-from .._time import UTC
+from .._time import UTC, format_local
 from ..rules import ApplicationView, CompiledRule, LogView, Rulebook, Scope, StateView
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
-from ._caps import CapLedger, Hold, _format_local
+from ._caps import CapLedger, Hold
 
 __all__ = ["Engine"]
 
@@ -229,7 +229,7 @@ class Engine:
                     continue
                 if entry.until is not None and entry.until > now:
                     draft.status = "upcoming"
-                    draft.reason = f"snoozed until {_format_local(entry.until, tz)}"
+                    draft.reason = f"snoozed until {format_local(entry.until, tz)}"
                     wake.append(entry.until)
                     continue
             contact = rule.done(scope, draft.opens) if rule.done is not None else None
@@ -239,7 +239,7 @@ class Engine:
                 continue
             if now < draft.opens:
                 draft.status = "upcoming"
-                draft.reason = f"opens {_format_local(draft.opens, tz)}, due {_format_local(draft.due, tz)}"
+                draft.reason = f"opens {format_local(draft.opens, tz)}, due {format_local(draft.due, tz)}"
                 wake.append(draft.opens)
                 continue
             open_drafts.append(draft)
@@ -267,11 +267,11 @@ class Engine:
             ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
             if now < draft.due:
                 draft.status = "due"
-                draft.reason = f"due by {_format_local(draft.due, tz)}"
+                draft.reason = f"due by {format_local(draft.due, tz)}"
                 wake.append(draft.due)
             else:
                 draft.status = "overdue"
-                draft.reason = f"was due {_format_local(draft.due, tz)}; still worth doing"
+                draft.reason = f"was due {format_local(draft.due, tz)}; still worth doing"
 
     @staticmethod
     def _action(draft: _Draft) -> Action:
@@ -318,7 +318,7 @@ def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:
 
 
 def _done_reason(entry: Contact, tz: dt.tzinfo) -> str:
-    when = _format_local(entry.at, tz)
+    when = format_local(entry.at, tz)
     if entry.kind == "dismissed":
         why = f": {entry.note}" if entry.note else ""
         return f"dismissed {when}{why}"

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._errors import InvalidInput
+from .._time import format_local
 from ..rules import CompiledRule, Compiler, Scope, StateView
 from ..state import State, suggest
-from ._caps import _format_local
 from ._engine import Engine, _fan_out, _stem
 
 __all__ = ["explain"]
@@ -92,7 +92,7 @@ def _show(value: Any, scope: Scope) -> str:
     if value is None:
         return "unset"
     if isinstance(value, dt.datetime):
-        return _format_local(value, scope.world.calendar.tz)
+        return format_local(value, scope.world.calendar.tz)
     return repr(value)
 
 

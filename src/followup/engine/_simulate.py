@@ -27,10 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._errors import FollowupError, InvalidInput
-from .._time import format_instant
+from .._time import format_instant, format_local
 from ..state import Contact, State
 from ._agenda import Action, Agenda
-from ._caps import _format_local
 from ._engine import Engine
 
 __all__ = ["DEFAULT_MAX_STEPS", "Event", "SimulationTooLong", "Timeline", "print_table", "render_html", "simulate"]
@@ -235,8 +234,8 @@ class _Walk:
         if self.steps >= self.max_steps:
             tz = state.candidate.calendar.tz
             raise SimulationTooLong(
-                f"the simulation stopped after {self.max_steps} evaluations at {_format_local(now, tz)}, "
-                f"before reaching --until {_format_local(self.until, tz)}; give a shorter period or a larger "
+                f"the simulation stopped after {self.max_steps} evaluations at {format_local(now, tz)}, "
+                f"before reaching --until {format_local(self.until, tz)}; give a shorter period or a larger "
                 "--max-steps (a rule that changes at every step would also do this)"
             )
         self.steps += 1
@@ -262,7 +261,7 @@ class _Walk:
     def assume_done(self, actions: Sequence[Action], now: dt.datetime, tz: dt.tzinfo) -> None:
         for action in actions:
             to = f" to {action.recipient_name or action.recipient}" if action.recipient else ""
-            reason = f"assumed done on time: logged {action.kind.replace('_', ' ')}{to} {_format_local(now, tz)}"
+            reason = f"assumed done on time: logged {action.kind.replace('_', ' ')}{to} {format_local(now, tz)}"
             self.events.append(_event(action, now, "done", action.status, reason, assumed=True))
             self.seen[action.key] = ("done", action)
 
@@ -290,7 +289,7 @@ def simulate(
     tz = state.candidate.calendar.tz
     if start > until:
         raise InvalidInput.single(
-            "--from", f"{_format_local(start, tz)} is after --until {_format_local(until, tz)}; give a period that runs forward"
+            "--from", f"{format_local(start, tz)} is after --until {format_local(until, tz)}; give a period that runs forward"
         )
     if max_steps < 1:
         raise InvalidInput.single("--max-steps", f"{max_steps} is not a positive number of steps")
@@ -346,25 +345,25 @@ def print_table(timeline: Timeline, console: Any = None) -> None:
     tz = timeline.tz
     mode = ", assuming everything is done on time" if timeline.assume_done else ""
     table = Table(
-        title=f"followup simulation, {_format_local(timeline.start, tz)} to {_format_local(timeline.until, tz)}{mode}",
+        title=f"followup simulation, {format_local(timeline.start, tz)} to {format_local(timeline.until, tz)}{mode}",
         highlight=False,
     )
     for column in ("when", "for", "what", "to", "event", "due", "why"):
         table.add_column(column, overflow="fold")
     for event in timeline.events:
         table.add_row(
-            _format_local(event.at, tz, short=True),
+            format_local(event.at, tz, short=True),
             f"{event.company} ({event.application})" if event.application else "you",
             event.kind.replace("_", " "),
             event.recipient_name or event.recipient or "",
             f"[{_STYLE[event.status]}]{event.label}[/]",
-            _format_local(event.due_at, tz, short=True),
+            format_local(event.due_at, tz, short=True),
             event.reason,
         )
     console.print(table)
     if not timeline.events:
         console.print("Nothing happens in this period.")
-    after = _format_local(timeline.next_wake_at, tz) if timeline.next_wake_at else "nothing scheduled"
+    after = format_local(timeline.next_wake_at, tz) if timeline.next_wake_at else "nothing scheduled"
     console.print(f"{timeline.steps} evaluations. Next change after the period: {after}")
 
 
@@ -476,7 +475,7 @@ def render_html(timeline: Timeline) -> str:
                 {
                     "x": x(e.at),
                     "colour": _COLOURS[e.status],
-                    "title": f"{_format_local(e.at, tz)}: {e.label}: {e.kind.replace('_', ' ')} — {e.reason}",
+                    "title": f"{format_local(e.at, tz)}: {e.label}: {e.kind.replace('_', ' ')} — {e.reason}",
                 }
                 for e in ordered
             ]
@@ -487,16 +486,16 @@ def render_html(timeline: Timeline) -> str:
         y += height
     ticks = [tick for tick in _ticks(start, until, tz, x) if tick["x"] <= width - 90]
     mode = "assuming every due action is done on time" if timeline.assume_done else "nothing is assumed done"
-    after = _format_local(timeline.next_wake_at, tz) if timeline.next_wake_at else "nothing scheduled"
+    after = format_local(timeline.next_wake_at, tz) if timeline.next_wake_at else "nothing scheduled"
     table = [
         {
-            "when": _format_local(e.at, tz, short=True),
+            "when": format_local(e.at, tz, short=True),
             "who": f"{e.company} ({e.application})" if e.application else "you",
             "what": e.kind.replace("_", " "),
             "to": e.recipient_name or e.recipient or "",
             "event": e.label,
             "colour": _COLOURS[e.status],
-            "due": _format_local(e.due_at, tz, short=True),
+            "due": format_local(e.due_at, tz, short=True),
             "why": e.reason,
         }
         for e in timeline.events
@@ -504,7 +503,7 @@ def render_html(timeline: Timeline) -> str:
     environment = SandboxedEnvironment(autoescape=True)
     return environment.from_string(_HTML).render(
         title=f"Follow-ups for {timeline.state.candidate.name}",
-        subtitle=f"{_format_local(start, tz)} to {_format_local(until, tz)}, {mode}; {len(timeline.events)} events.",
+        subtitle=f"{format_local(start, tz)} to {format_local(until, tz)}, {mode}; {len(timeline.events)} events.",
         colours=[(EVENT_LABELS[s], c) for s, c in _COLOURS.items()],
         width=width,
         height=max(y + 10, top + 40),

@@ -175,7 +175,7 @@ def collect(
         ``None`` when it is fine.
     :param keys: the names an item claims (a channel's name, a store's schemes); two
         items claiming one name is a problem, worded by ``clash(name, first, second)``
-        with both plugins described.
+        given the names of both plugins.
     :raises PluginLoadError: every problem found, in one error.
     """
     items: list[Any] = []
@@ -192,7 +192,7 @@ def collect(
             clashes = [key for key in claimed if key in owners]
             for key in clashes:
                 assert clash is not None
-                problems.append(clash(key, describe(pm, owners[key]), who))
+                problems.append(clash(key, owners[key], plugin_name))
             if clashes:
                 continue
             for key in claimed:

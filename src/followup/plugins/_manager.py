@@ -66,11 +66,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "followup.delivery.channels",
     "followup.stores.plugin",
     "followup.delivery.channels.console",
+    "followup.cli.plugin",
 )
 
 #: built-in plugins the core cannot work without (like pytest's essential plugins):
 #: ``FOLLOWUP_DISABLE_PLUGINS`` naming one is reported and ignored
-ESSENTIAL_PLUGINS: tuple[str, ...] = ("followup.rules.plugin",)
+ESSENTIAL_PLUGINS: tuple[str, ...] = ("followup.rules.plugin", "followup.cli.plugin")
 
 #: hooks whose implementations receive a ``register`` callback
 REGISTER_HOOKS = (

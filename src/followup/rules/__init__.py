@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._installed import collect_vocabulary, get_vocabulary
-from ._rulebook import DEFAULT_RULEBOOK, Rulebook, compile_document, load_rulebook, load_rulebooks, merge_overlay
+from ._rulebook import (
+    DEFAULT_RULEBOOK,
+    Rulebook,
+    compile_document,
+    load_rulebook,
+    load_rulebooks,
+    merge_overlay,
+    read_rulebook,
+)
 from ._schema import published_rules_schema, rules_schema
 from ._scope import ApplicationView, LogView, Scope, StateView
 from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
@@ -43,5 +51,6 @@ __all__ = [
     "load_rulebooks",
     "merge_overlay",
     "published_rules_schema",
+    "read_rulebook",
     "rules_schema",
 ]

@@ -20,7 +20,7 @@ from ._compiler import CompiledCap, CompiledRule, Compiler
 from ._schema import rules_schema
 from ._vocabulary import Vocabulary
 
-__all__ = ["DEFAULT_RULEBOOK", "Rulebook", "default_rulebook_path", "load_rulebook"]
+__all__ = ["DEFAULT_RULEBOOK", "Rulebook", "default_rulebook_path", "load_rulebook", "read_rulebook"]
 
 DEFAULT_RULEBOOK = "default"
 
@@ -155,6 +155,15 @@ def _read(source: str | Path, vocabulary: Vocabulary, chain: tuple[str, ...]) ->
             )
     base, sources = _read(parent, vocabulary, (*chain, resolved))
     return merge_overlay(base, document), (*sources, name)
+
+
+def read_rulebook(source: str | Path, vocabulary: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    """The merged document of rulebook ``source`` and everything it ``extends``, checked but not compiled.
+
+    Also the file names it was read from, base first (for compiling it later with
+    :func:`compile_document`, as rule tests do with an inline overlay on top).
+    """
+    return _read(source, vocabulary, ())
 
 
 def _unknown_operators(document: Any, vocabulary: Vocabulary, name: str, problems: list[Problem]) -> None:

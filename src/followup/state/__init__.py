@@ -13,7 +13,7 @@ other area builds on this one.
 
 from __future__ import annotations
 
-from ._loading import load_state, parse_instant, state_from_document
+from ._loading import load_state, parse_instant, state_from_checked_document, state_from_document
 from ._model import (
     ACTIVE_STATUSES,
     STATUSES,
@@ -52,6 +52,7 @@ __all__ = [
     "parse_document",
     "parse_instant",
     "schema_problems",
+    "state_from_checked_document",
     "state_from_document",
     "suggest",
 ]

@@ -14,7 +14,7 @@ from ._schema import STATE_SCHEMA
 from ._source import load_document, locate
 from ._validation import schema_problems, suggest
 
-__all__ = ["load_state", "parse_instant", "state_from_document"]
+__all__ = ["load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
 
 
 def parse_instant(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
@@ -249,6 +249,15 @@ class _Reader:
             interviews=tuple(interviews),
             contacts=contacts,
         )
+
+
+def state_from_checked_document(document: Any, path: str = "<state>") -> State:
+    """The model of a document already known to be schema-valid (a store checked it when it was stored).
+
+    Skips the schema check :func:`state_from_document` makes; the model's own checks
+    (time zones, references between records) still raise :class:`InvalidInput`.
+    """
+    return _Reader(document, path).read()
 
 
 def state_from_document(document: Any, path: str = "<state>") -> State:

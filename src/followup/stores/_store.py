@@ -29,7 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from .._errors import FollowupError, InvalidInput
 from .._time import UTC
 from ..engine import Action
-from ..plugins import collect, registry
+from ..plugins import collect, describe, registry
 from ..state import Application, Candidate, Contact, Interview, Interviewer, State
 
 __all__ = [
@@ -441,11 +441,11 @@ def build_state(
     source: str,
 ) -> State:
     """A :class:`followup.State` from stored documents (checked when they were stored)."""
-    from ..state._loading import _Reader
+    from ..state import state_from_checked_document
 
     document = {"version": version, "candidate": dict(candidate), "applications": applications, "contacts": journal}
     try:
-        return _Reader(document, source).read()
+        return state_from_checked_document(document, source)
     except InvalidInput as exc:
         raise StoreError(f"the store {source} holds a state followup cannot read:\n{exc}") from None
 
@@ -535,7 +535,7 @@ def collect_stores(pm: Any) -> dict[str, StoreSpec]:
 
     def clash(scheme: str, first: str, second: str) -> str:
         return (
-            f"store scheme {scheme!r} is registered by both {first} and {second}; "
+            f"store scheme {scheme!r} is registered by both {describe(pm, first)} and {describe(pm, second)}; "
             "uninstall one, or leave one out with FOLLOWUP_DISABLE_PLUGINS"
         )
 

@@ -197,7 +197,7 @@ def api_routes(site: Site) -> list[Route]:
 
     async def feed(request: Request) -> Response:
         """The candidate's own tasks as an iCalendar feed; the secret is in the URL."""
-        from ..delivery import agenda_ics
+        from ..delivery.channels.ical import agenda_ics
 
         if not site.feed_ok(request.path_params["token"]):
             return Response("unknown feed", status_code=404, media_type="text/plain")

@@ -17,19 +17,27 @@ webhook    every medium                yes         ``url``
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...plugins import hookimpl
 from .._channel import MEDIA, TASK_MEDIA, Channel, ChannelSpec
 from .._config import Config, validate_channel_settings
-from .fax import FAX_SCHEMA, build_fax
-from .ical import CALENDAR_SCHEMA, build_calendar
-from .outbox import OUTBOX_SCHEMA, build_outbox
-from .smtp import SMTP_SCHEMA, build_smtp
-from .webhook import WEBHOOK_SCHEMA, build_webhook
+from ._schemas import CALENDAR_SCHEMA, FAX_SCHEMA, OUTBOX_SCHEMA, SMTP_SCHEMA, WEBHOOK_SCHEMA
 
 __all__ = ["CHANNELS", "build_channel"]
+
+
+def _built_by(module: str, function: str) -> Callable[[Mapping[str, Any]], Channel]:
+    """A builder that imports the channel's module only when a channel is made."""
+
+    def build(settings: Mapping[str, Any]) -> Channel:
+        made: Channel = getattr(importlib.import_module(f"{__name__}.{module}"), function)(settings)
+        return made
+
+    build.__qualname__ = build.__name__ = function
+    return build
 
 
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -44,7 +52,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="outbox",
         media=MEDIA,
         idempotent=True,
-        build=build_outbox,
+        build=_built_by("outbox", "build_outbox"),
         config_schema=OUTBOX_SCHEMA,
         description="files in a folder: .eml for email, a printable HTML letter for postal mail and fax",
     ),
@@ -52,7 +60,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="email",
         media=frozenset({"email"}),
         idempotent=False,
-        build=build_smtp,
+        build=_built_by("smtp", "build_smtp"),
         config_schema=SMTP_SCHEMA,
         description="SMTP with STARTTLS or TLS; login from the environment",
         is_configured=_has("host"),
@@ -61,7 +69,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="fax",
         media=frozenset({"fax"}),
         idempotent=False,
-        build=build_fax,
+        build=_built_by("fax", "build_fax"),
         config_schema=FAX_SCHEMA,
         description="email to a fax gateway address such as {number}@fax.example",
         is_configured=_has("host", "gateway"),
@@ -70,7 +78,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="calendar",
         media=TASK_MEDIA,
         idempotent=True,
-        build=build_calendar,
+        build=_built_by("ical", "build_calendar"),
         config_schema=CALENDAR_SCHEMA,
         description="one iCalendar event per task, stable UIDs, alarms, in the candidate's time zone",
     ),
@@ -78,7 +86,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         name="webhook",
         media=MEDIA,
         idempotent=True,
-        build=build_webhook,
+        build=_built_by("webhook", "build_webhook"),
         config_schema=WEBHOOK_SCHEMA,
         description="signed JSON POST with an Idempotency-Key header; retries 5xx and timeouts",
         is_configured=_has("url"),

@@ -17,22 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._channel import DeliveryError, Message
-from .smtp import SMTP_SCHEMA, SmtpChannel, smtp_settings
+from ._schemas import FAX_SCHEMA
+from .smtp import SmtpChannel, smtp_settings
 
 __all__ = ["FAX_SCHEMA", "FaxChannel", "build_fax", "gateway_address"]
 
-FAX_SCHEMA: Mapping[str, Any] = {
-    **SMTP_SCHEMA,
-    "required": ["host", "gateway"],
-    "properties": {
-        **SMTP_SCHEMA["properties"],
-        "gateway": {
-            "type": "string",
-            "pattern": r"^[^@\s]*\{number\}[^@\s]*@[^@\s]+$",
-            "description": "address pattern with {number}, e.g. {number}@fax.example",
-        },
-    },
-}
 
 
 def gateway_address(pattern: str, number: str, *, key: str = "fax") -> str:

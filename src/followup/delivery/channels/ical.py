@@ -26,21 +26,17 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .._channel import DeliveryError, Message, Receipt
+from ._schemas import CALENDAR_SCHEMA
 
-__all__ = ["CALENDAR_SCHEMA", "CalendarChannel", "agenda_calendar", "build_calendar", "event_for", "uid_for"]
+if TYPE_CHECKING:
+    from .._config import Config
 
-CALENDAR_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "file": {"type": "string", "minLength": 1},
-        "alarm_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
-    },
-}
+__all__ = ["CALENDAR_SCHEMA", "CalendarChannel", "agenda_calendar", "agenda_ics", "build_calendar", "event_for", "uid_for"]
+
 
 PRODID = "-//followup//interview follow-ups//EN"
 _SLOT = dt.timedelta(minutes=30)
@@ -214,3 +210,36 @@ def build_calendar(settings: Mapping[str, Any]) -> CalendarChannel:
         Path(os.path.expanduser(str(file))) if file else default_file(),
         alarm_minutes=int(settings.get("alarm_minutes", 15)),
     )
+
+
+def agenda_ics(
+    state: Any, agenda: Any, now: Any, config: Config | None = None, *, include_done: bool = False
+) -> tuple[bytes, int]:
+    """The tasks of ``agenda`` the candidate must do (calls, reminders) as iCalendar, and how many.
+
+    Pending, upcoming and held-back actions (and done ones with ``include_done``)
+    whose medium is ``phone`` or ``reminder`` become one event each; see
+    :func:`agenda_calendar`.
+    """
+    from .._channel import TASK_MEDIA
+    from .._config import load_config
+    from ..messages import build_context, render_message
+
+    config = config if config is not None else load_config()
+    statuses = {"due", "overdue", "upcoming", "suppressed"} | ({"done"} if include_done else set())
+    messages = []
+    for action in agenda:
+        if action.status not in statuses:
+            continue
+        context = build_context(state, action, config.as_context(), now=now)
+        if context["medium"] not in TASK_MEDIA:
+            continue
+        messages.append(render_message(context))
+    settings = config.channel_settings("calendar")
+    data = agenda_calendar(
+        messages,
+        timezone=state.candidate.timezone,
+        stamp=now,
+        alarm_minutes=int(settings.get("alarm_minutes", 15)),
+    )
+    return data, len(messages)

@@ -29,14 +29,10 @@ from typing import Any
 
 from .._channel import DeliveryError, Message, Receipt
 from ._mime import build_email
+from ._schemas import OUTBOX_SCHEMA
 
 __all__ = ["OUTBOX_SCHEMA", "OutboxChannel", "build_outbox", "default_folder"]
 
-OUTBOX_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"folder": {"type": "string", "minLength": 1}},
-}
 
 
 def default_folder() -> Path:

@@ -25,24 +25,10 @@ from typing import Any
 from .._channel import DeliveryError, Message, Receipt
 from .._config import secret_from_env
 from ._mime import build_email
+from ._schemas import SMTP_SCHEMA
 
 __all__ = ["SMTP_SCHEMA", "SmtpChannel", "build_smtp"]
 
-SMTP_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["host"],
-    "properties": {
-        "host": {"type": "string", "minLength": 1},
-        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-        "security": {"enum": ["starttls", "ssl", "none"]},
-        "username": {"type": "string", "minLength": 1},
-        "password_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-        "from": {"type": "string", "minLength": 3},
-        "timeout": {"type": "number", "exclusiveMinimum": 0},
-        "ca_file": {"type": "string", "minLength": 1},
-    },
-}
 
 _DEFAULT_PORT = {"starttls": 587, "ssl": 465, "none": 25}
 

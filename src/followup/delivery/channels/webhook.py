@@ -36,22 +36,10 @@ from typing import Any
 from .._channel import DeliveryError, Message, Receipt
 from .._config import secret_from_env
 from ._mime import refuse_line_breaks
+from ._schemas import WEBHOOK_SCHEMA
 
 __all__ = ["WEBHOOK_SCHEMA", "WebhookChannel", "build_webhook", "payload", "sign"]
 
-WEBHOOK_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["url"],
-    "properties": {
-        "url": {"type": "string", "pattern": "^https?://[^\\s]+$"},
-        "secret_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-        "timeout": {"type": "number", "exclusiveMinimum": 0},
-        "retries": {"type": "integer", "minimum": 0, "maximum": 10},
-        "backoff": {"type": "number", "minimum": 0},
-        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
 
 SIGNATURE_HEADER = "X-Followup-Signature"
 _TRANSIENT_STATUS = frozenset({408, 425, 429})

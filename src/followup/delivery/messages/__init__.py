@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...engine import Action
 from ...plugins import hookimpl
 from .._channel import Message
 from ._context import WRITTEN_KINDS, build_context, known_words, medium_of, recipient_party
-from ._render import Renderer, get_renderer
+
+if TYPE_CHECKING:
+    from ._render import Renderer, get_renderer
 
 __all__ = [
     "WRITTEN_KINDS",
@@ -46,6 +48,8 @@ def render_message(context: Mapping[str, Any]) -> Message:
         selects the user's template folder.
     :raises followup.DeliveryError: (permanent) the template is missing or fails.
     """
+    from ._render import get_renderer
+
     folder = (context.get("config") or {}).get("template_dir")
     return get_renderer(Path(folder) if folder else None).render(context)
 
@@ -60,3 +64,13 @@ def followup_render_message(action: Action, context: Mapping[str, Any]) -> Messa
     if context.get("action") is not action:
         context = {**context, "action": action}
     return render_message(context)
+
+
+def __getattr__(name: str) -> Any:
+    # Jinja2 is imported when something is rendered, not when the plugin is loaded
+    # (``followup agenda`` loads every plugin and renders nothing).
+    if name in ("Renderer", "get_renderer"):
+        from . import _render
+
+        return getattr(_render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,18 @@
+"""Followup's own commands, registered through ``followup_register_commands`` like any plugin's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from ..plugins import hookimpl
+
+
+@hookimpl
+def followup_register_commands(register: Callable[[click.Command], None]) -> None:
+    from . import _agenda, _authoring, _channels, _journal, _plugins, _store, _web
+
+    for module in (_agenda, _authoring, _journal, _channels, _store, _web, _plugins):
+        for command in module.COMMANDS:
+            register(command)
