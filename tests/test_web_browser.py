@@ -164,8 +164,7 @@ def test_a_post_without_the_csrf_token_is_refused(browser, tmp_path: Path) -> No
         _wait_for(browser, "#done-form")
         browser.execute_script("document.querySelector('#done-form input[name=csrf]').remove()")
         browser.find_element(By.ID, "mark-done").click()
-        _wait_for(browser, "h1")
-        assert browser.find_element(By.TAG_NAME, "h1").text == "Refused"
+        WebDriverWait(browser, WAIT).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Refused"))
         assert "CSRF" in browser.find_element(By.CSS_SELECTOR, ".problems").text
         browser.get(served.url)
         _wait_for(browser, "section#overdue")

@@ -59,7 +59,7 @@ def serve_command(
         raise InvalidInput.single("--host/--port", f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound = listening.getsockname()
     shown = f"[{bound[0]}]" if family == socket.AF_INET6 else bound[0]
-    click.echo(f"followup serve: http://{shown}:{bound[1]}/ ({site.where})")
+    click.echo(f"followup serve: http://{shown}:{bound[1]}/ ({state if state is not None else site.label})")
     click.echo(f"calendar feed: http://{shown}:{bound[1]}/feed/{site.feed_token}/calendar.ics")
     if site.public:
         click.echo(f"reachable from the network: every request needs the token in {TOKEN_VARIABLE}")

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InvalidInput
@@ -73,6 +74,21 @@ class Site:
     def where(self) -> str:
         """The state file or store URL, as shown on the pages."""
         return self.state_path if self.state_path is not None else str(self.store_url)
+
+    @property
+    def label(self) -> str:
+        """What the pages call the state: the file's name, or the store URL without a password."""
+        if self.state_path is not None:
+            return Path(self.state_path).name
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(self.store_url))
+        if parts.password is None:
+            return str(self.store_url)
+        host = parts.hostname or ""
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        return parts._replace(netloc=f"{user}{host}{port}").geturl()
 
     @property
     def public(self) -> bool:
