@@ -31,6 +31,8 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,10 +49,13 @@ if TYPE_CHECKING:
 __all__ = [
     "Entry",
     "Journal",
+    "Place",
     "StateFile",
     "StoreJournal",
     "add_application",
     "add_interview",
+    "add_person",
+    "add_reference",
     "dismiss",
     "mark_done",
     "record_contact",
@@ -104,9 +109,8 @@ class Journal(Protocol):
         """The state as a plain state document (what :func:`followup.load_state` reads)."""
         ...
 
-    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
-        """Add ``item`` to ``applications`` (``application`` is ``None``) or to an application's
-        ``interviews``; ``state`` is the validated state with the item in it."""
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
+        """Add ``item`` to the list at ``place``; ``state`` is the validated state with the item in it."""
         ...
 
 
@@ -214,7 +218,45 @@ def retire(journal: Journal, application: str, *, at: dt.datetime, note: str | N
     return entry
 
 
-def _with_item(journal: Journal, application: str | None, collection: str, item: dict[str, Any], where: str) -> State:
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A list of a state document that items are added to.
+
+    ``steps`` lead from the document to the mapping holding the list: ``("candidate",)``,
+    ``("applications", ID)``, ``("applications", ID, "interviews", ID)``; ``collection``
+    names the list in it (``applications``, ``interviews``, ``interviewers``,
+    ``references``, ``contacts``).
+    """
+
+    steps: tuple[str, ...]
+    collection: str
+
+    def owner(self, document: Any, where: str) -> dict[str, Any]:
+        """The mapping of ``document`` holding the list."""
+        node = document
+        steps = list(self.steps)
+        while steps:
+            name = steps.pop(0)
+            if name == "candidate":
+                node = node.get("candidate") if isinstance(node, dict) else None
+                continue
+            identifier = steps.pop(0)
+            items = node.get(name) if isinstance(node, dict) else None
+            node = next((i for i in items or [] if isinstance(i, dict) and i.get("id") == identifier), None)
+            if node is None:
+                raise InvalidInput.single(where, f"has no {name[:-1]} {identifier!r}")
+        if not isinstance(node, dict):
+            raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
+        return node
+
+    def add(self, document: Any, item: dict[str, Any], where: str) -> None:
+        owner = self.owner(document, where)
+        if owner.get(self.collection) is None:
+            owner[self.collection] = []
+        owner[self.collection].append(item)
+
+
+def _with_item(journal: Journal, place: Place, item: dict[str, Any], where: str) -> State:
     """The state ``journal`` holds with ``item`` added, validated like a state file.
 
     :raises InvalidInput: naming the field (``where``) when the item is not valid.
@@ -222,9 +264,21 @@ def _with_item(journal: Journal, application: str | None, collection: str, item:
     from .state import state_from_document
 
     document = copy.deepcopy(_plain_document(journal.document()))
-    target = _target(document, application, where)
-    target.setdefault(collection, []).append(item)
+    place.add(document, item, where)
     return state_from_document(document, where)
+
+
+def _add(journal: Journal, place: Place, fields: dict[str, Any], where: str) -> State:
+    """Check ``fields`` as an item of ``place`` (its id unused there), then write it."""
+    fields = _plain_document(fields)
+    document = _plain_document(journal.document())
+    existing = place.owner(document, where).get(place.collection) or []
+    identifier = fields.get("id")
+    if identifier is not None and any(isinstance(i, dict) and i.get("id") == identifier for i in existing):
+        raise InvalidInput.single(where, f"the id {identifier!r} is taken already in {place.collection}; choose another")
+    state = _with_item(journal, place, dict(fields), where)
+    journal.insert(place, dict(fields), state)
+    return state
 
 
 def _plain_document(value: Any) -> Any:
@@ -255,7 +309,8 @@ def record_contact(journal: Journal, application: str | None, fields: dict[str, 
     if application is not None and before.application(application) is None:
         known = [a.id for a in before.applications]
         raise InvalidInput.single(where, f"no application {application!r}{suggest(application, known)}")
-    after = _with_item(journal, application, "contacts", _plain_document(fields), where)
+    steps = ("applications", application) if application is not None else ()
+    after = _with_item(journal, Place(steps, "contacts"), _plain_document(fields), where)
 
     def log(state: State) -> tuple[Contact, ...]:
         if application is None:
@@ -278,13 +333,7 @@ def add_application(journal: Journal, fields: dict[str, Any], *, where: str = "a
 
     :raises InvalidInput: when the fields are not a valid application or the id is taken.
     """
-    fields = _plain_document(fields)
-    identifier = fields.get("id")
-    if isinstance(identifier, str) and journal.load().application(identifier) is not None:
-        raise InvalidInput.single(where, f"an application with the id {identifier!r} exists already; choose another id")
-    state = _with_item(journal, None, "applications", dict(fields), where)
-    journal.insert(None, "applications", dict(fields), state)
-    return state
+    return _add(journal, Place((), "applications"), fields, where)
 
 
 def add_interview(journal: Journal, application: str, fields: dict[str, Any], *, where: str = "interview") -> State:
@@ -293,16 +342,17 @@ def add_interview(journal: Journal, application: str, fields: dict[str, Any], *,
     :raises InvalidInput: when the application is unknown, the id is taken in it, or
         the fields are not a valid interview.
     """
-    fields = _plain_document(fields)
-    found = journal.load().application(application)
-    if found is None:
-        raise InvalidInput.single(where, f"no application {application!r}")
-    identifier = fields.get("id")
-    if any(interview.id == identifier for interview in found.interviews):
-        raise InvalidInput.single(where, f"{application!r} has an interview {identifier!r} already; choose another id")
-    state = _with_item(journal, application, "interviews", dict(fields), where)
-    journal.insert(application, "interviews", dict(fields), state)
-    return state
+    return _add(journal, Place(("applications", application), "interviews"), fields, where)
+
+
+def add_person(journal: Journal, application: str, interview: str, fields: dict[str, Any], *, where: str = "person") -> State:
+    """Add an interviewer (``id``, ``name``, ``title``, ``email``...) to an interview of ``application``."""
+    return _add(journal, Place(("applications", application, "interviews", interview), "interviewers"), fields, where)
+
+
+def add_reference(journal: Journal, fields: dict[str, Any], *, where: str = "reference") -> State:
+    """Add a reference (``id``, ``name``, ``email``, ``phone``) to the candidate."""
+    return _add(journal, Place(("candidate",), "references"), fields, where)
 
 
 # ---------------------------------------------------------------------------
@@ -322,6 +372,9 @@ class StateFile:
     indent of two.
     """
 
+    #: seconds a writer waits for another one before giving up (nothing written)
+    lock_timeout: float = 30.0
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
@@ -331,18 +384,19 @@ class StateFile:
         return load_state(self.path)
 
     def append(self, entry: Entry) -> None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
-        if self.path.suffix.lower() == ".json":
-            new_text = _append_json(text, entry)
-        else:
-            new_text = _append_yaml(text, entry, str(self.path))
-        from .state import parse_document, state_from_document
+        with self._locked():  # re-read under the lock: another writer may just have added one
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
+            if self.path.suffix.lower() == ".json":
+                new_text = _append_json(text, entry)
+            else:
+                new_text = _append_yaml(text, entry, str(self.path))
+            from .state import parse_document, state_from_document
 
-        state_from_document(parse_document(new_text, str(self.path)), str(self.path))
-        _replace_atomically(self.path, new_text)
+            state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+            _replace_atomically(self.path, new_text)
 
     def document(self) -> dict[str, Any]:
         from .state import load_document
@@ -352,25 +406,46 @@ class StateFile:
             raise InvalidInput.single(str(self.path), "a state document is a mapping with 'version' and 'candidate'")
         return document
 
-    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
         """Add ``item`` with ruamel.yaml's round trip, so comments and layout are kept."""
+        with self._locked():
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
+            if self.path.suffix.lower() == ".json":
+                document = json.loads(text)
+                place.add(document, item, str(self.path))
+                new_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            else:
+                new_text = _insert_yaml(text, place, item, str(self.path))
+            from .state import parse_document, state_from_document
+
+            state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+            _replace_atomically(self.path, new_text)
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file beside the state file."""
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the file's write lock (:mod:`filelock`) while reading, changing and replacing it."""
+        from filelock import FileLock, Timeout
+
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput.single(str(self.path), f"cannot be read: {exc.strerror}") from None
-        if self.path.suffix.lower() == ".json":
-            document = json.loads(text)
-            _target(document, application, str(self.path)).setdefault(collection, []).append(item)
-            new_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        else:
-            new_text = _insert_yaml(text, application, collection, item, str(self.path))
-        from .state import parse_document, state_from_document
-
-        state_from_document(parse_document(new_text, str(self.path)), str(self.path))
-        _replace_atomically(self.path, new_text)
+            with FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600):
+                yield
+        except Timeout:
+            raise InvalidInput.single(
+                str(self.path),
+                f"another followup command has been writing this file for {self.lock_timeout:g} s "
+                f"(lock {self.lock_path.name}); nothing was written, try again",
+            ) from None
 
 
-def _insert_yaml(text: str, application: str | None, collection: str, item: dict[str, Any], where: str) -> str:
+def _insert_yaml(text: str, place: Place, item: dict[str, Any], where: str) -> str:
     """``text`` with ``item`` appended to a list, through ruamel.yaml's round-trip mode."""
     import io
 
@@ -387,20 +462,14 @@ def _insert_yaml(text: str, application: str | None, collection: str, item: dict
         raise InvalidInput.single(where, f"not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
-    target = _target(document, application, where)
-    if target.get(collection) is None:
-        target[collection] = []
-    target[collection].append(item)
+    place.add(document, item, where)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     new_text = buffer.getvalue()
     import yaml as pyyaml
 
     expected = pyyaml.safe_load(text)
-    _target(expected, application, where).setdefault(collection, [])
-    if _target(expected, application, where)[collection] is None:
-        _target(expected, application, where)[collection] = []
-    _target(expected, application, where)[collection].append(item)
+    place.add(expected, item, where)
     if _plain(pyyaml.safe_load(new_text)) != _plain(expected):
         raise InvalidInput.single(where, "the item could not be added without changing the rest of the file; nothing was written")
     return new_text
@@ -580,14 +649,17 @@ class StoreJournal:
     def document(self) -> dict[str, Any]:
         return self.store.export_document()
 
-    def insert(self, application: str | None, collection: str, item: dict[str, Any], state: State) -> None:
-        if application is None:
-            added = state.application(str(item["id"]))
-            assert added is not None
-            self.store.import_state(dataclasses.replace(state, applications=(added,), contacts=()))
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
+        if place.collection in ("applications", "references"):
+            # import replaces the candidate and the applications it names, adds their contacts
+            # unless logged already, and deletes nothing
+            named = tuple(a for a in state.applications if a.id == item.get("id")) if place.collection == "applications" else ()
+            self.store.import_state(dataclasses.replace(state, applications=named, contacts=()))
             return
+        application = place.steps[1]
+        interview_id = item["id"] if place.collection == "interviews" else place.steps[3]
         found = state.application(application)
-        interview = next((i for i in found.interviews if i.id == item["id"]), None) if found else None
+        interview = next((i for i in found.interviews if i.id == interview_id), None) if found else None
         assert interview is not None
         with self.store.locked(application):
             self.store.add_interview(application, interview)
