@@ -30,6 +30,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ __all__ = [
     "add_reference",
     "dismiss",
     "mark_done",
+    "on_clock",
     "record_contact",
     "resolve",
     "retire",
@@ -292,6 +294,21 @@ def _plain_document(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+_NAIVE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)")
+
+
+def on_clock(text: str, tz: dt.tzinfo) -> str:
+    """A wall time typed without an offset (``2026-12-08 10:00``), as state text read on ``tz``'s clock.
+
+    Anything else (a date, ISO 8601 with an offset, a typo) is left for the state's
+    own checks to accept or name.
+    """
+    match = _NAIVE.fullmatch(text.strip())
+    if match is None:
+        return text
+    return f"{match[1]}T{match[2]}[{getattr(tz, 'key', str(tz))}]"
 
 
 def record_contact(journal: Journal, application: str | None, fields: dict[str, Any], *, where: str = "contact") -> Entry:

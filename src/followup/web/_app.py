@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -43,7 +42,6 @@ SECTIONS = (
 )
 #: contact fields the journal sets itself, never asked for on a reply form
 _BOOKKEEPING = ("at", "kind", "direction", "action", "until")
-_NAIVE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)")
 
 
 # ---------------------------------------------------------------------------
@@ -448,11 +446,9 @@ def _reply_fields(application: Any) -> list[_Field]:
 
 
 def _zoned(text: str, tz: dt.tzinfo) -> str:
-    """A wall time typed without an offset, read on the candidate's clock (``…[Zone]``)."""
-    match = _NAIVE.fullmatch(text)
-    if match is None:
-        return text
-    return f"{match[1]}T{match[2]}[{getattr(tz, 'key', str(tz))}]"
+    from ..journal import on_clock
+
+    return on_clock(text, tz)
 
 
 def _collect(fields: list[_Field], form: FormData, tz: dt.tzinfo) -> dict[str, Any]:
