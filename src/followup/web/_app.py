@@ -61,11 +61,10 @@ def _environment() -> SandboxedEnvironment:
 
 
 def _local(value: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """An instant on the candidate's clock, as a person reads it."""
-    if value is None:
-        return ""
-    local = value.astimezone(tz)
-    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
+    """An instant on the candidate's clock, as everything else in followup shows it (empty: none)."""
+    from .._time import format_local
+
+    return "" if value is None else format_local(value, tz)
 
 
 class _Pages:
