@@ -26,10 +26,14 @@ atomically) and a store (:class:`StoreJournal`, through ``Store.record_contact``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,10 +50,17 @@ if TYPE_CHECKING:
 __all__ = [
     "Entry",
     "Journal",
+    "Place",
     "StateFile",
     "StoreJournal",
+    "add_application",
+    "add_interview",
+    "add_person",
+    "add_reference",
     "dismiss",
     "mark_done",
+    "on_clock",
+    "record_contact",
     "resolve",
     "retire",
     "snooze",
@@ -64,20 +75,25 @@ class Entry:
     contact: Contact
 
     def to_document(self) -> dict[str, Any]:
-        """The entry as it is written in a state document."""
+        """The entry as it is written in a state document.
+
+        Every field of :class:`~followup.state.Contact` that is set is written (so a
+        field the model gains is written too), in the model's order; ``direction`` only
+        when it is ``in``, flags only when true; ``note`` last.
+        """
         contact = self.contact
-        fields: dict[str, Any] = {
-            "at": contact.at.isoformat(timespec="seconds"),
-            "kind": contact.kind,
-            "direction": contact.direction if contact.direction != "out" else None,
-            "to": contact.to,
-            "interview": contact.interview,
-            "channel": contact.channel,
-            "action": contact.action,
-            "until": contact.until.isoformat(timespec="seconds") if contact.until else None,
-            "note": contact.note,
-        }
-        return {k: v for k, v in fields.items() if v is not None}
+        written: dict[str, Any] = {}
+        names = [item.name for item in dataclasses.fields(contact) if item.name != "note"] + ["note"]
+        for name in names:
+            value = getattr(contact, name)
+            if value is None or value is False or (name == "direction" and value == "out"):
+                continue
+            if isinstance(value, dt.datetime):
+                value = value.isoformat(timespec="seconds")
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            written[name] = value
+        return written
 
 
 class Journal(Protocol):
@@ -89,6 +105,14 @@ class Journal(Protocol):
 
     def append(self, entry: Entry) -> None:
         """Add ``entry`` to the right log, keeping everything already there."""
+        ...
+
+    def document(self) -> dict[str, Any]:
+        """The state as a plain state document (what :func:`followup.load_state` reads)."""
+        ...
+
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
+        """Add ``item`` to the list at ``place``; ``state`` is the validated state with the item in it."""
         ...
 
 
@@ -196,6 +220,158 @@ def retire(journal: Journal, application: str, *, at: dt.datetime, note: str | N
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A list of a state document that items are added to.
+
+    ``steps`` lead from the document to the mapping holding the list: ``("candidate",)``,
+    ``("applications", ID)``, ``("applications", ID, "interviews", ID)``; ``collection``
+    names the list in it (``applications``, ``interviews``, ``interviewers``,
+    ``references``, ``contacts``).
+    """
+
+    steps: tuple[str, ...]
+    collection: str
+
+    def owner(self, document: Any, where: str) -> dict[str, Any]:
+        """The mapping of ``document`` holding the list."""
+        node = document
+        steps = list(self.steps)
+        while steps:
+            name = steps.pop(0)
+            if name == "candidate":
+                node = node.get("candidate") if isinstance(node, dict) else None
+                continue
+            identifier = steps.pop(0)
+            items = node.get(name) if isinstance(node, dict) else None
+            node = next((i for i in items or [] if isinstance(i, dict) and i.get("id") == identifier), None)
+            if node is None:
+                raise InvalidInput.single(where, f"has no {name[:-1]} {identifier!r}")
+        if not isinstance(node, dict):
+            raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
+        return node
+
+    def add(self, document: Any, item: dict[str, Any], where: str) -> None:
+        owner = self.owner(document, where)
+        if owner.get(self.collection) is None:
+            owner[self.collection] = []
+        owner[self.collection].append(item)
+
+
+def _with_item(journal: Journal, place: Place, item: dict[str, Any], where: str) -> State:
+    """The state ``journal`` holds with ``item`` added, validated like a state file.
+
+    :raises InvalidInput: naming the field (``where``) when the item is not valid.
+    """
+    from .state import state_from_document
+
+    document = copy.deepcopy(_plain_document(journal.document()))
+    place.add(document, item, where)
+    return state_from_document(document, where)
+
+
+def _add(journal: Journal, place: Place, fields: dict[str, Any], where: str) -> State:
+    """Check ``fields`` as an item of ``place`` (its id unused there), then write it."""
+    fields = _plain_document(fields)
+    document = _plain_document(journal.document())
+    existing = place.owner(document, where).get(place.collection) or []
+    identifier = fields.get("id")
+    if identifier is not None and any(isinstance(i, dict) and i.get("id") == identifier for i in existing):
+        raise InvalidInput.single(where, f"the id {identifier!r} is taken already in {place.collection}; choose another")
+    state = _with_item(journal, place, dict(fields), where)
+    journal.insert(place, dict(fields), state)
+    return state
+
+
+def _plain_document(value: Any) -> Any:
+    """A state document as plain dicts, lists and strings (positions and datetimes dropped)."""
+    if isinstance(value, dict):
+        return {str(k): _plain_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_document(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+_NAIVE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)")
+
+
+def on_clock(text: str, tz: dt.tzinfo) -> str:
+    """A wall time typed without an offset (``2026-12-08 10:00``), as state text read on ``tz``'s clock.
+
+    Anything else (a date, ISO 8601 with an offset, a typo) is left for the state's
+    own checks to accept or name.
+    """
+    match = _NAIVE.fullmatch(text.strip())
+    if match is None:
+        return text
+    return f"{match[1]}T{match[2]}[{getattr(tz, 'key', str(tz))}]"
+
+
+def record_contact(journal: Journal, application: str | None, fields: dict[str, Any], *, where: str = "contact") -> Entry:
+    """Log a contact given as state-document fields (``at``, ``kind``, ... as in a state file).
+
+    The fields are checked exactly as a state file's contact entry is (the schema, the
+    dates, that ``to`` and ``interview`` exist); the entry is then written like the one
+    ``followup done`` writes. A reply is ``kind: reply`` (``direction: in`` is implied).
+
+    :raises InvalidInput: when the fields are not a valid contact; nothing is written.
+    """
+    from collections import Counter
+
+    before = journal.load()
+    if application is not None and before.application(application) is None:
+        known = [a.id for a in before.applications]
+        raise InvalidInput.single(where, f"no application {application!r}{suggest(application, known)}")
+    steps = ("applications", application) if application is not None else ()
+    after = _with_item(journal, Place(steps, "contacts"), _plain_document(fields), where)
+
+    def log(state: State) -> tuple[Contact, ...]:
+        if application is None:
+            return state.contacts
+        found = state.application(application)
+        return found.contacts if found is not None else ()
+
+    new = Counter(log(after))
+    new.subtract(Counter(log(before)))
+    added = [contact for contact, count in new.items() if count > 0]
+    if len(added) != 1:
+        raise InvalidInput.single(where, "the entry is already in the log; nothing was written")
+    entry = Entry(application, added[0])
+    journal.append(entry)
+    return entry
+
+
+def add_application(journal: Journal, fields: dict[str, Any], *, where: str = "application") -> State:
+    """Add an application given as state-document fields (``id``, ``company``, ``position``, ``status``...).
+
+    :raises InvalidInput: when the fields are not a valid application or the id is taken.
+    """
+    return _add(journal, Place((), "applications"), fields, where)
+
+
+def add_interview(journal: Journal, application: str, fields: dict[str, Any], *, where: str = "interview") -> State:
+    """Add an interview (``id``, ``starts_at``, ``ended_at``, ``interviewers``...) to ``application``.
+
+    :raises InvalidInput: when the application is unknown, the id is taken in it, or
+        the fields are not a valid interview.
+    """
+    return _add(journal, Place(("applications", application), "interviews"), fields, where)
+
+
+def add_person(journal: Journal, application: str, interview: str, fields: dict[str, Any], *, where: str = "person") -> State:
+    """Add an interviewer (``id``, ``name``, ``title``, ``email``...) to an interview of ``application``."""
+    return _add(journal, Place(("applications", application, "interviews", interview), "interviewers"), fields, where)
+
+
+def add_reference(journal: Journal, fields: dict[str, Any], *, where: str = "reference") -> State:
+    """Add a reference (``id``, ``name``, ``email``, ``phone``) to the candidate."""
+    return _add(journal, Place(("candidate",), "references"), fields, where)
+
+
 # ---------------------------------------------------------------------------
 # Where to write: a state file
 # ---------------------------------------------------------------------------
@@ -219,7 +395,7 @@ class StateFile:
     error and writes nothing.
     """
 
-    #: seconds to wait for another writer of the same file
+    #: seconds a writer waits for another one before giving up (nothing written)
     lock_timeout: float = 30.0
 
     def __init__(self, path: str | Path) -> None:
@@ -237,21 +413,52 @@ class StateFile:
 
     def append(self, entry: Entry) -> None:
         """Add ``entry``: lock, read the file as it is now, insert, check, replace, unlock."""
-        from filelock import FileLock, Timeout
-
         from .state import parse_document, read_text_file, state_from_document
+
+        with self._locked():  # re-read under the lock: another writer may just have added one
+
+            text = read_text_file(self.path)
+            parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+            if self.path.suffix.lower() == ".json":
+                new_text = _append_json(text, entry)
+            else:
+                new_text = _append_yaml(text, entry, str(self.path))
+            state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+            _replace_atomically(self.path, new_text)
+
+    def document(self) -> dict[str, Any]:
+        from .state import load_document
+
+        document = load_document(self.path)
+        if not isinstance(document, dict):
+            raise InvalidInput.single(str(self.path), "a state document is a mapping with 'version' and 'candidate'")
+        return document
+
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
+        """Add ``item`` with ruamel.yaml's round trip, so comments and layout are kept."""
+        from .state import parse_document, read_text_file, state_from_document
+
+        with self._locked():
+
+            text = read_text_file(self.path)
+            parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+            if self.path.suffix.lower() == ".json":
+                document = json.loads(text)
+                place.add(document, item, str(self.path))
+                new_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            else:
+                new_text = _insert_yaml(text, place, item, str(self.path))
+            state_from_document(parse_document(new_text, str(self.path)), str(self.path))
+            _replace_atomically(self.path, new_text)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the file's write lock (:mod:`filelock`) while reading, changing and replacing it."""
+        from filelock import FileLock, Timeout
 
         lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
         try:
-            with lock:
-                text = read_text_file(self.path)  # re-read under the lock: another writer may just have added one
-                parse_document(text, str(self.path))  # refuses a hostile file before it is edited
-                if self.path.suffix.lower() == ".json":
-                    new_text = _append_json(text, entry)
-                else:
-                    new_text = _append_yaml(text, entry, str(self.path))
-                state_from_document(parse_document(new_text, str(self.path)), str(self.path))
-                _replace_atomically(self.path, new_text)
+            lock.acquire()
         except Timeout:
             raise InvalidInput.single(
                 str(self.path),
@@ -260,6 +467,40 @@ class StateFile:
             ) from None
         except OSError as exc:  # the lock file cannot be made (a read-only folder)
             raise InvalidInput.single(str(self.path), f"cannot lock the file for writing: {exc.strerror}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def _insert_yaml(text: str, place: Place, item: dict[str, Any], where: str) -> str:
+    """``text`` with ``item`` appended to a list, through ruamel.yaml's round-trip mode."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        document = yaml.load(text)
+    except YAMLError as exc:
+        raise InvalidInput.single(where, f"not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
+    place.add(document, item, where)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    new_text = buffer.getvalue()
+    import yaml as pyyaml
+
+    expected = pyyaml.safe_load(text)
+    place.add(expected, item, where)
+    if _plain(pyyaml.safe_load(new_text)) != _plain(expected):
+        raise InvalidInput.single(where, "the item could not be added without changing the rest of the file; nothing was written")
+    return new_text
 
 
 def _target(document: Any, application: str | None, where: str) -> dict[str, Any]:
@@ -432,3 +673,21 @@ class StoreJournal:
 
         with self.store.locked(entry.application if entry.application is not None else JOURNAL):
             self.store.record_contact(entry.application, entry.contact)
+
+    def document(self) -> dict[str, Any]:
+        return self.store.export_document()
+
+    def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
+        if place.collection in ("applications", "references"):
+            # import replaces the candidate and the applications it names, adds their contacts
+            # unless logged already, and deletes nothing
+            named = tuple(a for a in state.applications if a.id == item.get("id")) if place.collection == "applications" else ()
+            self.store.import_state(dataclasses.replace(state, applications=named, contacts=()))
+            return
+        application = place.steps[1]
+        interview_id = item["id"] if place.collection == "interviews" else place.steps[3]
+        found = state.application(application)
+        interview = next((i for i in found.interviews if i.id == interview_id), None) if found else None
+        assert interview is not None
+        with self.store.locked(application):
+            self.store.add_interview(application, interview)
