@@ -82,13 +82,12 @@ def channels(config_file: str | None, fmt: str) -> None:
         document = {"config": config.where, "channels": rows, "routes": routes}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ._table import new_table
 
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    table = Table(title=f"followup channels (configuration: {config.where})")
-    for column in ("channel", "media", "idempotent", "configured", "plugin", "what"):
-        table.add_column(column, overflow="fold")
+    console, table = new_table(
+        f"followup channels (configuration: {config.where})",
+        ("channel", "media", "idempotent", "configured", "plugin", "what"),
+    )
     for row in rows:
         table.add_row(
             row["name"],

@@ -317,13 +317,13 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
     if not entries:
         click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ._table import new_table
 
-    console = Console() if sys.stdout.isatty() else Console(width=200)
-    table = Table(title=f"outbox ({store_url or 'default store'})")
-    for column in ("status", "action", "channel", "attempts", "updated", "why / receipt"):
-        table.add_column(column, overflow="fold")
+    console, table = new_table(
+        f"outbox ({store_url or 'default store'})",
+        ("status", "action", "channel", "attempts", "updated", "why / receipt"),
+        width=200,
+    )
     for entry in entries:
         why = entry.error or ""
         if entry.status == "retrying" and entry.next_attempt_at is not None:

@@ -1,13 +1,33 @@
-"""Agendas for people: a table on the terminal (rich)."""
+"""Tables for people on the terminal (rich): the agenda, and the frame every command's table uses."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .._time import format_local
 from ..engine import STATUSES, Agenda
 
-__all__ = ["agenda_table"]
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+__all__ = ["agenda_table", "new_table"]
+
+
+def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[Console, Table]:
+    """A console (``width`` columns wide when not a terminal, so pipes get whole lines) and a titled table."""
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if sys.stdout.isatty() else Console(width=width)
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return console, table
 
 _STYLE = {"overdue": "bold red", "due": "bold yellow", "suppressed": "magenta", "upcoming": "cyan", "done": "green"}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ._agenda import STATUSES, Action, Agenda
 from ._engine import Engine
-from ._explain import explain
+from ._explain import Explanation, explain, explanation
 from ._simulate import DEFAULT_MAX_STEPS, SimulationTooLong, Timeline, print_table, render_html, simulate
 
 __all__ = [
@@ -25,9 +25,11 @@ __all__ = [
     "Action",
     "Agenda",
     "Engine",
+    "Explanation",
     "SimulationTooLong",
     "Timeline",
     "explain",
+    "explanation",
     "print_table",
     "render_html",
     "simulate",

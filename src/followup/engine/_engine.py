@@ -157,6 +157,19 @@ class Engine:
         :param candidate: whether to work out the candidate-wide actions (rules with
             ``for_each: candidate``).
         """
+        return self._evaluate(state, now, applications, candidate)[0]
+
+    def evaluate_items(self, state: State, now: dt.datetime) -> tuple[Agenda, dict[str, Scope]]:
+        """The agenda of :meth:`evaluate`, and for each action's key the item it was worked out for.
+
+        For ``followup explain``, which traces the rule on exactly that item.
+        """
+        agenda, drafts = self._evaluate(state, now, None, True)
+        return agenda, {key: draft.scope for key, draft in drafts.items() if draft.status}
+
+    def _evaluate(
+        self, state: State, now: dt.datetime, applications: Collection[str] | None, candidate: bool
+    ) -> tuple[Agenda, dict[str, _Draft]]:
         if now.tzinfo is None or now.utcoffset() is None:
             raise InvalidInput.single("now", f"{now.isoformat()} has no time zone; pass an aware datetime")
         world = StateView(state, now)
@@ -177,7 +190,7 @@ class Engine:
             key=lambda a: (a.due_at, a.priority, a.key),
         )
         future = [w for w in wake if w > now]
-        return Agenda(now=now, actions=tuple(actions), next_wake_at=min(future) if future else None)
+        return Agenda(now=now, actions=tuple(actions), next_wake_at=min(future) if future else None), drafts
 
     def _consider(self, rule: CompiledRule, world: StateView, view: ApplicationView | None, drafts: dict[str, _Draft]) -> None:
         now = world.now

@@ -1,87 +1,45 @@
-"""``followup explain``: how one action's conditions, window, log and caps were worked out."""
+"""``followup explain``: how one action's conditions, window, log and caps were worked out.
+
+Built from what the compiler recorded of the rule (:class:`~followup.rules.RuleTrace`):
+the condition is traced by running the very checks the engine runs, the window by
+calling the rule's own compiled moments, on the item the engine worked the action
+out for. Nothing here reads the rule's YAML or knows what ``all``, ``any`` or ``not``
+mean, so an explanation cannot disagree with the evaluation.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .._errors import InvalidInput
 from .._time import format_local
-from ..rules import CompiledRule, Compiler, Scope, StateView
+from ..rules import CompiledRule, Scope, StateView, Traced
 from ..state import State, suggest
+from ._agenda import Action
 from ._engine import Engine, _fan_out, _stem
 
-__all__ = ["explain"]
+__all__ = ["Explanation", "explain", "explanation"]
 
 
-def describe_time(spec: Mapping[str, Any]) -> str:
-    """A moment's YAML as a short phrase: ``interview.ended_at +2 business days, end_of_day``."""
-    if "at" in spec:
-        base = describe_fact(spec["at"])
-    else:
-        name = "earliest" if "earliest" in spec else "latest"
-        base = f"{name} of (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
-    parts = [base]
-    for sign, key in (("+", "plus"), ("-", "minus")):
-        if key in spec:
-            ((unit, amount),) = spec[key].items()
-            parts.append(f"{sign}{amount} {unit.replace('_', ' ')}")
-    text = " ".join(parts)
-    if "time" in spec:
-        text += f", at {spec['time']}"
-    return text
+@dataclass(frozen=True)
+class Explanation:
+    """Why one action is what it is at ``now``.
 
+    :ivar action: the engine's action (``None``: there is none, and ``lines`` says why).
+    :ivar conditions: whether the rule's condition holds for the item (``None``: it has none).
+    :ivar opens: the window, as the rule's compiled moments give it for the item.
+    :ivar lines: the explanation for a person, one line each.
+    """
 
-def describe_fact(ref: Any) -> str:
-    if isinstance(ref, str):
-        return ref
-    ((question, spec),) = ref.items()
-    return f"{question.replace('_', ' ')} matching {describe_match(spec)}"
-
-
-def describe_match(spec: Mapping[str, Any]) -> str:
-    bits = []
-    for key, value in spec.items():
-        if key in ("after", "before"):
-            bits.append(f"{key} {describe_time(value)}")
-        else:
-            bits.append(f"{key}={value}")
-    return "{" + ", ".join(bits) + "}"
-
-
-class _Explainer:
-    def __init__(self, engine: Engine, rule: CompiledRule) -> None:
-        self.rule = rule
-        self.compiler = Compiler(engine.rulebook.vocabulary, rule.source, "<explain>")
-        self.level = rule.for_each
-
-    def condition(self, spec: Mapping[str, Any], scope: Scope, depth: int) -> tuple[bool, list[str]]:
-        pad = "    " * depth
-        for group in ("all", "any"):
-            if group in spec:
-                results = [self.condition(item, scope, depth + 1) for item in spec[group]]
-                verdict = all(r for r, _ in results) if group == "all" else any(r for r, _ in results)
-                lines = [f"{pad}{_mark(verdict)} {group} of:"]
-                for _, sub in results:
-                    lines.extend(sub)
-                return verdict, lines
-        if "not" in spec:
-            inner, sub = self.condition(spec["not"], scope, depth + 1)
-            return not inner, [f"{pad}{_mark(not inner)} not:", *sub]
-        name = next(k for k in spec if k != "fact")
-        get = self.compiler.value(spec["fact"], self.level, [])
-        value = get(scope, None) if get is not None else None
-        predicate = self.compiler.vocabulary.operators[name].build(spec[name])
-        verdict = predicate(value)
-        shown = _show(value, scope)
-        return verdict, [f"{pad}{_mark(verdict)} {describe_fact(spec['fact'])} {name} {spec[name]!r} (value: {shown})"]
-
-    def moment(self, label: str, spec: Mapping[str, Any] | None, scope: Scope, opens: dt.datetime | None) -> tuple[dt.datetime | None, str]:
-        if spec is None:
-            return None, f"  {label}: never"
-        value = self.compiler.time(spec, self.level, [])(scope, opens)
-        return value, f"  {label}: {_show(value, scope)}  <- {describe_time(spec)}"
+    key: str
+    action: Action | None
+    conditions: bool | None
+    opens: dt.datetime | None
+    due: dt.datetime | None
+    expires: dt.datetime | None
+    lines: tuple[str, ...]
 
 
 def _mark(ok: bool) -> str:
@@ -94,6 +52,17 @@ def _show(value: Any, scope: Scope) -> str:
     if isinstance(value, dt.datetime):
         return format_local(value, scope.world.calendar.tz)
     return repr(value)
+
+
+def _traced_lines(traced: Traced, scope: Scope, depth: int) -> list[str]:
+    pad = "    " * depth
+    check = traced.check
+    if not check.parts and check.value is not None:
+        return [f"{pad}{_mark(traced.holds)} {check.label} (value: {_show(traced.value, scope)})"]
+    lines = [f"{pad}{_mark(traced.holds)} {check.label}{':' if check.parts else ''}"]
+    for part in traced.parts:
+        lines.extend(_traced_lines(part, scope, depth + 1))
+    return lines
 
 
 def _item(scope: Scope) -> str:
@@ -109,8 +78,19 @@ def _item(scope: Scope) -> str:
     return ", ".join(bits) or "the candidate"
 
 
-def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[str]:
-    """Lines telling how the action with ``key`` came to have its status at ``now``.
+def _matching_item(rule: CompiledRule, world: StateView, key: str) -> Scope | None:
+    """The item a key names when the engine made no action for it (its conditions fail...)."""
+    views = [None] if rule.for_each == "candidate" else world.applications
+    for view in views:
+        for scope in _fan_out(rule, world, view):
+            stem = _stem(rule, scope)
+            if stem == key or (rule.repeats and key.startswith(stem + ":")):
+                return scope
+    return None
+
+
+def explanation(engine: Engine, state: State, now: dt.datetime, key: str) -> Explanation:
+    """How the action with ``key`` came to have its status at ``now``.
 
     :raises InvalidInput: when no rule and item match ``key``.
     """
@@ -119,29 +99,21 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     if rule is None:
         known = [r.id for r in engine.rulebook.rules]
         raise InvalidInput.single("KEY", f"{key!r} names no rule {rule_id!r}{suggest(rule_id, known)}; rules: {', '.join(known)}")
-    agenda = engine.evaluate(state, now)
+    agenda, items = engine.evaluate_items(state, now)
     action = agenda.get(key)
     if action is None and rule.repeats:
         # A key without its occurrence means the current occurrence.
         action = next((a for a in agenda if a.key.startswith(key + ":")), None)
-    world = StateView(state, now)
-    match: Scope | None = None
-    views = [None] if rule.for_each == "candidate" else world.applications
-    for view in views:
-        for scope in _fan_out(rule, world, view):
-            stem = _stem(rule, scope)
-            if stem == key or (rule.repeats and key.startswith(stem + ":")):
-                match = scope
-                break
-        if match is not None:
-            break
+    match = items.get(action.key) if action is not None else None
+    if match is None:
+        match = _matching_item(rule, StateView(state, now), key)
     if match is None:
         keys = [a.key for a in agenda if a.rule == rule_id]
         raise InvalidInput.single(
             "KEY",
             f"no action matches {key!r}{suggest(key, keys)}; keys of rule {rule_id!r} now: {', '.join(keys) or 'none'}",
         )
-    explainer = _Explainer(engine, rule)
+    trace = rule.trace
     lines = [
         action.key if action is not None else key,
         f"rule {rule.id}: kind {rule.kind}, for each {rule.for_each}, priority {rule.priority}",
@@ -150,26 +122,27 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
         lines.append(f"  {' '.join(rule.description.split())}")
     lines.append(f"item: {_item(match)}")
     lines.append(f"now: {_show(now, match)}")
-    source = rule.source
-    if "when" in source:
-        verdict, sub = explainer.condition(source["when"], match, 1)
-        lines.append(f"conditions: {'hold' if verdict else 'do not hold, so there is no action'}")
-        lines.extend(sub)
+    conditions: bool | None = None
+    if trace.when is not None:
+        traced = trace.when.trace(match)
+        conditions = traced.holds
+        lines.append(f"conditions: {'hold' if conditions else 'do not hold, so there is no action'}")
+        lines.extend(_traced_lines(traced, match, 1))
     else:
         lines.append("conditions: none")
+    opens = rule.opens(match, None)
+    due = rule.due(match, opens)
+    expires = rule.expires(match, opens) if rule.expires is not None else None
     lines.append("window:")
-    window = source["window"]
-    opens, text = explainer.moment("opens", window["opens"], match, None)
-    lines.append(text)
-    lines.append(explainer.moment("due", window["due"], match, opens)[1])
-    lines.append(explainer.moment("expires", window.get("expires"), match, opens)[1])
-    if "done_when" in source:
+    lines.append(f"  opens: {_show(opens, match)}  <- {trace.opens}")
+    lines.append(f"  due: {_show(due, match)}  <- {trace.due}")
+    lines.append(f"  expires: {_show(expires, match)}  <- {trace.expires}" if trace.expires is not None else "  expires: never")
+    if trace.done_when:
         lines.append("done when any of these matches the log:")
-        for spec in source["done_when"]:
-            matcher = explainer.compiler.matcher(spec, rule.for_each, [])
-            found = next(iter(matcher(match, opens)), None) if matcher is not None else None
+        for label, matcher in trace.done_when:
+            found = next(iter(matcher(match, opens)), None)
             where = f"matched {found.kind} at {_show(found.at, match)}" if found is not None else "no match"
-            lines.append(f"  {describe_match(spec)}: {where}")
+            lines.append(f"  {label}: {where}")
     if rule.caps:
         lines.append("caps: " + ", ".join(f"{cap.id} ({cap.summary})" for cap in rule.caps))
     else:
@@ -179,4 +152,9 @@ def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[st
     else:
         lines.append(f"status: {action.status} — {action.reason}")
         lines.append(f"channel: {action.channel}")
-    return lines
+    return Explanation(action.key if action is not None else key, action, conditions, opens, due, expires, tuple(lines))
+
+
+def explain(engine: Engine, state: State, now: dt.datetime, key: str) -> list[str]:
+    """The lines of :func:`explanation`, as ``followup explain`` prints them."""
+    return list(explanation(engine, state, now, key).lines)

@@ -15,7 +15,7 @@ May import: ``followup.state``, ``followup._errors``, ``followup._time``; and
 
 from __future__ import annotations
 
-from ._compiler import CompiledCap, CompiledRule, Compiler
+from ._compiler import Check, CompiledCap, CompiledRule, Compiler, RuleTrace, Traced
 from ._installed import collect_vocabulary, get_vocabulary
 from ._rulebook import (
     DEFAULT_RULEBOOK,
@@ -33,15 +33,18 @@ from ._vocabulary import Fact, Operator, Vocabulary, VocabularyConflict
 __all__ = [
     "DEFAULT_RULEBOOK",
     "ApplicationView",
+    "Check",
     "CompiledCap",
     "CompiledRule",
     "Compiler",
     "Fact",
     "LogView",
     "Operator",
+    "RuleTrace",
     "Rulebook",
     "Scope",
     "StateView",
+    "Traced",
     "Vocabulary",
     "VocabularyConflict",
     "collect_vocabulary",

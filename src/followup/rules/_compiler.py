@@ -19,11 +19,13 @@ from ..state import Contact, locate, suggest
 from ._scope import BOOKKEEPING_KINDS, Scope
 from ._vocabulary import LEVELS, Vocabulary
 
-__all__ = ["CompiledCap", "CompiledRule", "Compiler", "TimeFn"]
+__all__ = ["Check", "CompiledCap", "CompiledRule", "Compiler", "RuleTrace", "TimeFn", "Traced", "describe_time"]
 
 TimeFn = Callable[[Scope, "dt.datetime | None"], "dt.datetime | None"]
 ValueFn = Callable[[Scope, "dt.datetime | None"], Any]
 MatchFn = Callable[[Scope, "dt.datetime | None"], "Contact | None"]
+#: the contacts of an item's log that match one ``done_when`` entry, in log order
+MatchesFn = Callable[[Scope, "dt.datetime | None"], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,53 @@ class CompiledCap:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """One part of a rule's condition, as the compiler compiled it.
+
+    :ivar label: what it says (``all of``, ``not``, ``interview.ended_at before ...``).
+    :ivar test: the compiled test; the root check's test is the rule's condition.
+    :ivar parts: the checks a group (``all``, ``any``, ``not``) is made of.
+    :ivar value: for a check on a fact, what the operator looks at.
+    """
+
+    label: str
+    test: Callable[[Scope], bool]
+    parts: tuple[Check, ...] = ()
+    value: ValueFn | None = None
+
+    def trace(self, scope: Scope) -> Traced:
+        """Run this check and every part of it on ``scope``, keeping each verdict."""
+        value = self.value(scope, None) if self.value is not None else None
+        return Traced(self, self.test(scope), tuple(part.trace(scope) for part in self.parts), value)
+
+
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """A :class:`Check` run on one item: its verdict, its parts' traces, the value it read."""
+
+    check: Check
+    holds: bool
+    parts: tuple[Traced, ...]
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    """What the compiler recorded of a rule, so that it can be explained without reading the YAML again.
+
+    :ivar when: the rule's condition as checks (``None``: it has none).
+    :ivar opens: the window's moments in words (``interview.ended_at +2 business days``).
+    :ivar done_when: each ``done_when`` entry in words, with its compiled matcher.
+    """
+
+    when: Check | None
+    opens: str
+    due: str
+    expires: str | None
+    done_when: tuple[tuple[str, MatchesFn], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule as the engine runs it."""
 
@@ -77,8 +126,8 @@ class CompiledRule:
     expires: TimeFn | None
     done: MatchFn | None
     channel: Callable[[Scope], str | None]
-    #: the merged YAML of the rule, for ``followup explain``
-    source: Mapping[str, Any] = field(repr=False, compare=False)
+    #: what the compiler recorded of the rule, for ``followup explain``
+    trace: RuleTrace = field(repr=False, compare=False)
     #: the condition and window read nothing of the interviewer or reference, so
     #: they are worked out once for all of them
     shared_window: bool = False
@@ -261,41 +310,51 @@ class Compiler:
     # -- conditions ---------------------------------------------------------
 
     def condition(self, spec: Mapping[str, Any], level: str, steps: list[str | int]) -> Callable[[Scope], bool]:
+        """The test of a condition (see :meth:`check`)."""
+        return self.check(spec, level, steps).test
+
+    def check(self, spec: Mapping[str, Any], level: str, steps: list[str | int]) -> Check:
+        """Compile a condition into a :class:`Check`: its test, and the checks it is made of.
+
+        The test is what the engine runs; ``followup explain`` traces the same
+        checks (:meth:`Check.trace`), so the two cannot disagree.
+        """
         groups = [name for name in ("all", "any", "not") if name in spec]
         operators = [name for name in spec if name not in ("all", "any", "not", "fact")]
         if groups:
             if len(spec) != 1:
                 self.problem(steps, f"a condition with {groups[0]!r} can have nothing else beside it")
-                return _false
+                return _unusable
             name = groups[0]
             if name == "not":
-                inner = self.condition(spec["not"], level, [*steps, "not"])
-                return lambda scope: not inner(scope)
-            parts = tuple(self.condition(item, level, [*steps, name, i]) for i, item in enumerate(spec[name]))
+                inner = self.check(spec["not"], level, [*steps, "not"])
+                test = inner.test
+                return Check("not", lambda scope: not test(scope), (inner,))
+            parts = tuple(self.check(item, level, [*steps, name, i]) for i, item in enumerate(spec[name]))
+            tests = tuple(part.test for part in parts)
             if name == "all":
-                if len(parts) == 1:
-                    return parts[0]
-                return _every(parts)
-            return _some(parts)
+                return Check("all of", tests[0] if len(tests) == 1 else _every(tests), parts)
+            return Check("any of", _some(tests), parts)
         if "fact" not in spec:
             self.problem(steps, "a condition needs 'fact' (with one operator), 'all', 'any' or 'not'")
-            return _false
+            return _unusable
         if len(operators) != 1:
             known = ", ".join(sorted(self.vocabulary.operators))
             self.problem(steps, f"a condition on a fact needs exactly one operator ({known}); found {len(operators)}")
-            return _false
+            return _unusable
         name = operators[0]
         predicate = self.vocabulary.operators[name].build(spec[name])
+        label = f"{describe_fact(spec['fact'])} {name} {spec[name]!r}"
         if isinstance(spec["fact"], str):
             # a named fact: call its getter directly, the hot path of most conditions
             read = self.fact(spec["fact"], level, [*steps, "fact"])
             if read is None:
-                return _false
-            return lambda scope: predicate(read(scope))
+                return _unusable
+            return Check(label, lambda scope: predicate(read(scope)), value=lambda scope, opens: read(scope))
         get = self.value(spec["fact"], level, [*steps, "fact"])
         if get is None:
-            return _false
-        return lambda scope: predicate(get(scope, None))
+            return _unusable
+        return Check(label, lambda scope: predicate(get(scope, None)), value=get)
 
     def unknown_operators(self, spec: Any, steps: list[str | int]) -> None:
         """Report condition keys that name no operator, before the schema does."""
@@ -322,7 +381,7 @@ class Compiler:
         before = len(self.problems)
         level = spec["for_each"]
         self.reads = set()
-        condition = self.condition(spec["when"], level, [*steps, "when"]) if "when" in spec else None
+        when = self.check(spec["when"], level, [*steps, "when"]) if "when" in spec else None
         window = spec["window"]
         opens = self.time(window["opens"], level, [*steps, "window", "opens"])
         due = self.time(window["due"], level, [*steps, "window", "due"])
@@ -333,11 +392,13 @@ class Compiler:
             level == "reference" and self.reads <= {"candidate", "application"}
         )
         done = None
+        done_when: list[tuple[str, MatchesFn]] = []
         if "done_when" in spec:
             matchers = [
                 self.matcher(item, level, [*steps, "done_when", i]) for i, item in enumerate(spec["done_when"])
             ]
             done = _first_match(tuple(m for m in matchers if m is not None))
+            done_when = [(describe_match(item), m) for item, m in zip(spec["done_when"], matchers, strict=True) if m is not None]
         channel_spec = spec["channel"]
         if isinstance(channel_spec, str):
             channel_value = channel_spec
@@ -374,13 +435,19 @@ class Compiler:
             repeats=bool(spec.get("repeats", False)),
             distinct=distinct,
             message=spec.get("message", spec["kind"]),
-            condition=condition,
+            condition=when.test if when is not None else None,
             opens=opens,
             due=due,
             expires=expires,
             done=done,
             channel=channel,
-            source=spec,
+            trace=RuleTrace(
+                when=when,
+                opens=describe_time(window["opens"]),
+                due=describe_time(window["due"]),
+                expires=describe_time(window["expires"]) if "expires" in window else None,
+                done_when=tuple(done_when),
+            ),
             shared_window=shared,
         )
 
@@ -479,3 +546,43 @@ def _first_match(matchers: tuple[Callable[[Scope, dt.datetime | None], Any], ...
         return None
 
     return done
+
+
+_unusable = Check("(a condition that did not compile)", _false)
+
+
+def describe_time(spec: Mapping[str, Any]) -> str:
+    """A moment's YAML as a short phrase: ``interview.ended_at +2 business days, at end_of_day``."""
+    if "at" in spec:
+        base = describe_fact(spec["at"])
+    else:
+        name = "earliest" if "earliest" in spec else "latest"
+        base = f"{name} of (" + "; ".join(describe_time(item) for item in spec[name]) + ")"
+    parts = [base]
+    for sign, key in (("+", "plus"), ("-", "minus")):
+        if key in spec:
+            ((unit, amount),) = spec[key].items()
+            parts.append(f"{sign}{amount} {unit.replace('_', ' ')}")
+    text = " ".join(parts)
+    if "time" in spec:
+        text += f", at {spec['time']}"
+    return text
+
+
+def describe_fact(ref: Any) -> str:
+    """A fact reference in words: its name, or ``last contact matching {...}``."""
+    if isinstance(ref, str):
+        return ref
+    ((question, spec),) = ref.items()
+    return f"{question.replace('_', ' ')} matching {describe_match(spec)}"
+
+
+def describe_match(spec: Mapping[str, Any]) -> str:
+    """A log match in words: ``{kind=thank_you_note, after interview.ended_at}``."""
+    bits = []
+    for key, value in spec.items():
+        if key in ("after", "before"):
+            bits.append(f"{key} {describe_time(value)}")
+        else:
+            bits.append(f"{key}={value}")
+    return "{" + ", ".join(bits) + "}"

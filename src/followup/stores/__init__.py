@@ -31,17 +31,6 @@ from ._store import (
 )
 
 __all__ = [
-    "JOURNAL",
-    "OutboxEntry",
-    "Store",
-    "StoreError",
-    "StoreSpec",
-    "action_from_dict",
-    "action_to_dict",
-    "collect_stores",
-    "default_store_url",
-    "get_stores",
-    "open_store",
-    "state_to_document",
-    "utc",
+    "JOURNAL", "OutboxEntry", "Store", "StoreError", "StoreSpec", "action_from_dict", "action_to_dict",
+    "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
 ]

@@ -47,50 +47,32 @@ def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
     return configured
 
 
+def _spec(
+    name: str, media: frozenset[str], idempotent: bool, module: str, function: str, schema: Mapping[str, Any], description: str, *needs: str
+) -> ChannelSpec:
+    """A built-in channel; ``needs``: the settings without which it counts as not configured."""
+    return ChannelSpec(
+        name=name,
+        media=media,
+        idempotent=idempotent,
+        build=_built_by(module, function),
+        config_schema=schema,
+        description=description,
+        is_configured=_has(*needs),
+    )
+
+
 CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec(
-        name="outbox",
-        media=MEDIA,
-        idempotent=True,
-        build=_built_by("outbox", "build_outbox"),
-        config_schema=OUTBOX_SCHEMA,
-        description="files in a folder: .eml for email, a printable HTML letter for postal mail and fax",
-    ),
-    ChannelSpec(
-        name="email",
-        media=frozenset({"email"}),
-        idempotent=False,
-        build=_built_by("smtp", "build_smtp"),
-        config_schema=SMTP_SCHEMA,
-        description="SMTP with STARTTLS or TLS; login from the environment",
-        is_configured=_has("host"),
-    ),
-    ChannelSpec(
-        name="fax",
-        media=frozenset({"fax"}),
-        idempotent=False,
-        build=_built_by("fax", "build_fax"),
-        config_schema=FAX_SCHEMA,
-        description="email to a fax gateway address such as {number}@fax.example",
-        is_configured=_has("host", "gateway"),
-    ),
-    ChannelSpec(
-        name="calendar",
-        media=TASK_MEDIA,
-        idempotent=True,
-        build=_built_by("ical", "build_calendar"),
-        config_schema=CALENDAR_SCHEMA,
-        description="one iCalendar event per task, stable UIDs, alarms, in the candidate's time zone",
-    ),
-    ChannelSpec(
-        name="webhook",
-        media=MEDIA,
-        idempotent=True,
-        build=_built_by("webhook", "build_webhook"),
-        config_schema=WEBHOOK_SCHEMA,
-        description="signed JSON POST with an Idempotency-Key header; retries 5xx and timeouts",
-        is_configured=_has("url"),
-    ),
+    _spec("outbox", MEDIA, True, "outbox", "build_outbox", OUTBOX_SCHEMA,
+          "files in a folder: .eml for email, a printable HTML letter for postal mail and fax"),
+    _spec("email", frozenset({"email"}), False, "smtp", "build_smtp", SMTP_SCHEMA,
+          "SMTP with STARTTLS or TLS; login from the environment", "host"),
+    _spec("fax", frozenset({"fax"}), False, "fax", "build_fax", FAX_SCHEMA,
+          "email to a fax gateway address such as {number}@fax.example", "host", "gateway"),
+    _spec("calendar", TASK_MEDIA, True, "ical", "build_calendar", CALENDAR_SCHEMA,
+          "one iCalendar event per task, stable UIDs, alarms, in the candidate's time zone"),
+    _spec("webhook", MEDIA, True, "webhook", "build_webhook", WEBHOOK_SCHEMA,
+          "signed JSON POST with an Idempotency-Key header; retries 5xx and timeouts", "url"),
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._channel import DeliveryError, Message
 from ._schemas import FAX_SCHEMA
-from .smtp import SmtpChannel, smtp_settings
+from .smtp import SmtpChannel, recipient_detail, smtp_settings
 
 __all__ = ["FAX_SCHEMA", "FaxChannel", "build_fax", "gateway_address"]
 
@@ -40,11 +40,7 @@ class FaxChannel(SmtpChannel):
 
     def recipient_address(self, message: Message) -> str:
         """The gateway address for the recipient's fax number."""
-        recipient = message.recipient
-        if recipient is None or not recipient.fax:
-            who = recipient.name if recipient is not None and recipient.name else "the recipient"
-            raise DeliveryError(f"{message.key}: {who} has no fax number on file", transient=False)
-        return gateway_address(self.gateway, recipient.fax, key=message.key)
+        return gateway_address(self.gateway, recipient_detail(message, "fax", "fax number"), key=message.key)
 
 
 def build_fax(settings: Mapping[str, Any]) -> FaxChannel:

@@ -27,7 +27,7 @@ from .._config import secret_from_env
 from ._mime import build_email
 from ._schemas import SMTP_SCHEMA
 
-__all__ = ["SMTP_SCHEMA", "SmtpChannel", "build_smtp"]
+__all__ = ["SMTP_SCHEMA", "SmtpChannel", "build_smtp", "recipient_detail"]
 
 
 _DEFAULT_PORT = {"starttls": 587, "ssl": 465, "none": 25}
@@ -53,11 +53,7 @@ class SmtpChannel:
 
     def recipient_address(self, message: Message) -> str:
         """The address to send ``message`` to: the recipient's email."""
-        recipient = message.recipient
-        if recipient is None or not recipient.email:
-            who = recipient.name if recipient is not None and recipient.name else "the recipient"
-            raise DeliveryError(f"{message.key}: {who} has no email address on file", transient=False)
-        return recipient.email
+        return recipient_detail(message, "email", "email address")
 
     def deliver(self, message: Message) -> Receipt:
         """Send ``message``; raise :class:`followup.DeliveryError` saying whether a retry may help."""
@@ -143,3 +139,13 @@ def smtp_settings(settings: Mapping[str, Any], *, channel: str) -> dict[str, Any
 def build_smtp(settings: Mapping[str, Any]) -> SmtpChannel:
     """The ``email`` channel from its settings."""
     return SmtpChannel(**smtp_settings(settings, channel="email"))
+
+
+def recipient_detail(message: Message, field: str, what: str) -> str:
+    """The recipient's contact detail ``field`` (``email``, ``fax``); a permanent failure naming them without it."""
+    recipient = message.recipient
+    value = getattr(recipient, field, None) if recipient is not None else None
+    if not value:
+        who = recipient.name if recipient is not None and recipient.name else "the recipient"
+        raise DeliveryError(f"{message.key}: {who} has no {what} on file", transient=False)
+    return str(value)

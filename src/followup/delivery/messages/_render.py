@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -221,31 +221,25 @@ def _local(value: dt.datetime | dt.date, tz: str | None) -> dt.datetime | dt.dat
     return value
 
 
-@jinja2.pass_context
-def _day(context: Any, value: dt.datetime | dt.date | None) -> str:
-    """``Thursday, 26 November`` in the candidate's zone."""
-    if value is None:
-        raise jinja2.TemplateRuntimeError("the 'day' filter got no date")
-    local = _local(value, context.get("tz"))
-    return f"{local:%A}, {local.day} {local:%B}"
+def _local_filter(name: str, what: str, shape: Callable[[Any], str]) -> Callable[..., str]:
+    """A template filter showing an instant (or a date) in the candidate's zone, shaped by ``shape``."""
+
+    @jinja2.pass_context
+    def local_filter(context: Any, value: dt.datetime | dt.date | None) -> str:
+        if value is None:
+            raise jinja2.TemplateRuntimeError(f"the {name!r} filter got no {what}")
+        return shape(_local(value, context.get("tz")))
+
+    local_filter.__name__ = f"_{name}"
+    return local_filter
 
 
-@jinja2.pass_context
-def _date(context: Any, value: dt.datetime | dt.date | None) -> str:
-    """``26 November 2026`` in the candidate's zone."""
-    if value is None:
-        raise jinja2.TemplateRuntimeError("the 'date' filter got no date")
-    local = _local(value, context.get("tz"))
-    return f"{local.day} {local:%B %Y}"
-
-
-@jinja2.pass_context
-def _time(context: Any, value: dt.datetime | None) -> str:
-    """``14:00`` in the candidate's zone."""
-    if value is None:
-        raise jinja2.TemplateRuntimeError("the 'time' filter got no time")
-    local = _local(value, context.get("tz"))
-    return f"{local:%H:%M}"
+#: ``Thursday, 26 November`` in the candidate's zone
+_day = _local_filter("day", "date", lambda local: f"{local:%A}, {local.day} {local:%B}")
+#: ``26 November 2026`` in the candidate's zone
+_date = _local_filter("date", "date", lambda local: f"{local.day} {local:%B %Y}")
+#: ``14:00`` in the candidate's zone
+_time = _local_filter("time", "time", lambda local: f"{local:%H:%M}")
 
 
 def _first_name(value: str | None) -> str:
