@@ -780,7 +780,7 @@ class _FailsEveryDelivery:
 @pytest.mark.parametrize("media", [None, frozenset({"phone", "reminder"})], ids=["every-medium", "calendar-like"])
 def test_the_conformance_suite_fails_a_channel_that_fails_every_delivery(tmp_path: Path, media: frozenset[str] | None) -> None:
     """The dispatcher test of the suite fails (not skips) when the channel's deliveries fail."""
-    from followup.plugins import collect_channels
+    from followup.delivery import collect_channels
 
     plugin = channel_plugin(_FailsEveryDelivery(), name="broken", idempotent=False)
 
