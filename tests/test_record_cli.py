@@ -80,7 +80,7 @@ def test_log_reply_call_and_note(state: Path) -> None:
 def test_refused_input_names_the_option_and_writes_nothing(state: Path) -> None:
     before = state.read_text(encoding="utf-8")
     code, _, err = followup("add", "application", "--state", str(state), "--id", "orbit", "--status", "applied")
-    assert code == 1 and "--company" in err and "--position" in err and "Traceback" not in err
+    assert code == 1 and "--company" in err and "Traceback" not in err  # position may be left out
     code, _, err = followup("add", "interview", "northwind-data", "--state", str(state), "--id", "onsite", "--starts-at", "2026-12-01T10:00:00+01:00")
     assert code == 1 and "taken" in err
     code, _, err = followup("add", "interview", "northwind-data", "--state", str(state), "--id", "second", "--starts-at", "2026-13-01")

@@ -50,7 +50,7 @@ def test_username_without_auth_on_the_server_names_the_login_not_starttls(
     settings = {"host": "127.0.0.1", "port": port, "security": "none", "username": "alex", "password_env": "TEST_SMTP_PASSWORD"}
     channel = build_channel(EMAIL, Config(None, {"channels": {"email": settings}}))
     state = load_state(EXAMPLE)
-    action = next(a for a in Engine(load_rulebook()).evaluate(state, NOW) if a.kind == "thank_you_note")
+    action = next(a for a in Engine(load_rulebook()).evaluate(state, NOW) if a.kind == "thank_you_note" and a.channel == "email")
     message = render_message(build_context(state, action, {}, now=NOW))
     with pytest.raises(DeliveryError) as caught:
         channel.deliver(message)

@@ -90,6 +90,20 @@ def plain(document: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(dict(document), default=str))  # type: ignore[no-any-return]
 
 
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every URL cut to scheme, host and port: a webhook's path, query or
+    user part often carries its token, and secrets never reach a stored row."""
+    from .channels.webhook import redact_url
+
+    if isinstance(value, Mapping):
+        return {key: _without_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
+    return value
+
+
 def fingerprint(document: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON text of ``document``."""
     return hashlib.sha256(_canonical(plain(document)).encode("utf-8")).hexdigest()
@@ -126,7 +140,8 @@ def activate(store: Store, kind: str, document: Mapping[str, Any], source: str, 
         activation = Activation(
             kind=kind,
             fingerprint=print_,
-            document=data,
+            # the fingerprint is of the whole document; what is kept has no secret in it
+            document=_without_secrets(data) if kind == "config" else data,
             source=source,
             activated_at=dt.datetime.now(dt.UTC),
             activated_by=_who(),
@@ -224,6 +239,12 @@ def resolve_config(store: Store, own: Config, *, activate_own: bool) -> Config:
 
     current = active(store, "config")
     if own.path is None and current is not None:
+        if fingerprint(current.document) != current.fingerprint:
+            raise RulebookMismatch(
+                f"the store's active channel configuration ({current.source}, {current.fingerprint[:12]}) has "
+                "addresses with secrets in them, which the store does not keep: start the worker with "
+                "--config naming that file"
+            )
         validate_config(current.document, f"the store's active configuration ({current.source})")
         origin = Path(current.source) if current.source not in ("", "none") else None
         return Config(origin, current.document)

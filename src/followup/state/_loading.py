@@ -84,6 +84,14 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
     raise ValueError(f"{excerpt(text)} is not a date or datetime")
 
 
+def _version(value: Any) -> int:
+    """The document's version as a number (``1.0`` is 1); anything else the schema has reported."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 1
+
+
 def _zone_hint(name: str) -> str:
     from zoneinfo import available_timezones
 
@@ -182,7 +190,7 @@ class _Reader:
         return State(
             candidate=candidate,
             applications=tuple(applications),
-            version=int(doc.get("version", 1)),
+            version=_version(doc.get("version", 1)),
             contacts=journal or (),
             sources=self.sources,
         )
