@@ -63,16 +63,22 @@ def rules_activate(files: tuple[str, ...], store_url: str | None) -> None:
     what the new rules make due is found at the next run. `default` names the
     packaged rulebook.
     """
-    from ..delivery import activate
     from ..rules import load_rulebooks
 
     rulebook = load_rulebooks(list(files))
+    _activate(store_url, "rules", rulebook.document, " ".join(files))
+
+
+def _activate(store_url: str | None, kind: str, document: Any, source: str) -> None:
+    """Activate ``document`` in the store and say what that changed."""
+    from ..delivery import activate
+
     store = _open(store_url)
     try:
-        activation, changed = activate(store, "rules", rulebook.document, " ".join(files))
+        activation, changed = activate(store, kind, document, source)
     finally:
         store.close()
-    _report("rules", activation, changed)
+    _report(kind, activation, changed)
 
 
 @rules_group.command("history")
@@ -97,16 +103,10 @@ def config_activate(file: str | None, store_url: str | None) -> None:
     stored). Workers with another configuration file refuse to run until they
     are given this one.
     """
-    from ..delivery import activate, load_config
+    from ..delivery import load_config
 
     config = load_config(file)
-    store = _open(store_url)
-    try:
-        source = str(config.path) if config.path is not None else "none"
-        activation, changed = activate(store, "config", config.data, source)
-    finally:
-        store.close()
-    _report("config", activation, changed)
+    _activate(store_url, "config", config.data, str(config.path) if config.path is not None else "none")
 
 
 @config_group.command("history")

@@ -222,12 +222,20 @@ def resolve_rules(store: Store, paths: Sequence[str], *, activate_own: bool, dry
     if dry:
         return own
     source = " ".join(paths) if paths else "default"
-    print_ = fingerprint(own.document)
-    if current is None or (current.fingerprint != print_ and activate_own):
-        activate(store, "rules", own.document, source, note="" if activate_own else "by the first worker to run: ")
-    elif current.fingerprint != print_:
-        raise _refusal("rules", current, source, print_, "start the worker without --rules")
+    _adopt(store, "rules", current, own.document, source, activate_own, "start the worker without --rules")
     return own
+
+
+def _adopt(
+    store: Store, kind: str, current: Activation | None, document: Mapping[str, Any], source: str, activate_own: bool, how: str
+) -> None:
+    """Make a worker's own ``document`` the active one where it may (nothing active yet, or
+    ``--activate``); refuse to run when another one is active."""
+    print_ = fingerprint(document)
+    if current is None or (current.fingerprint != print_ and activate_own):
+        activate(store, kind, document, source, note="" if activate_own else "by the first worker to run: ")
+    elif current.fingerprint != print_:
+        raise _refusal(kind, current, source, print_, how)
 
 
 def resolve_config(store: Store, own: Config, *, activate_own: bool) -> Config:
@@ -249,9 +257,5 @@ def resolve_config(store: Store, own: Config, *, activate_own: bool) -> Config:
         origin = Path(current.source) if current.source not in ("", "none") else None
         return Config(origin, current.document)
     source = str(own.path) if own.path is not None else "none"
-    print_ = fingerprint(own.data)
-    if current is None or (current.fingerprint != print_ and activate_own):
-        activate(store, "config", own.data, source, note="" if activate_own else "by the first worker to run: ")
-    elif current.fingerprint != print_:
-        raise _refusal("config", current, source, print_, "start the worker without a configuration file of its own")
+    _adopt(store, "config", current, own.data, source, activate_own, "start the worker without a configuration file of its own")
     return own

@@ -157,16 +157,23 @@ def api_routes(site: Site) -> list[Route]:
                 entry = dismiss(journal, site.engine, key, why=str(body.get("why", "")), at=now)
         return JSONResponse({"application": entry.application, "entry": entry.to_document()}, status_code=201)
 
-    async def add_contact(request: Request) -> Response:
-        from ..journal import record_contact
-
+    async def application_body(request: Request, what: str) -> tuple[str, dict[str, Any]] | Response:
+        """The application the path names and the JSON object posted for it, or the error response."""
         identifier = request.path_params["application"]
         if site.load().application(identifier) is None:
             return _error(404, f"no application {identifier!r}")
-        body = await _body(request, "contact")
+        body = await _body(request, what)
         if not isinstance(body, dict):
-            return _error(422, "a contact is a JSON object")
-        fields = dict(body)
+            return _error(422, f"the {what} must be a JSON object")
+        return identifier, dict(body)
+
+    async def add_contact(request: Request) -> Response:
+        from ..journal import record_contact
+
+        found = await application_body(request, "contact")
+        if isinstance(found, Response):
+            return found
+        identifier, fields = found
         fields.setdefault("at", site.moment(dt.UTC).isoformat(timespec="seconds"))
         with site.journal() as journal:
             entry = record_contact(journal, identifier, fields)
@@ -185,14 +192,12 @@ def api_routes(site: Site) -> list[Route]:
     async def add_interview(request: Request) -> Response:
         from ..journal import add_interview as add
 
-        identifier = request.path_params["application"]
-        if site.load().application(identifier) is None:
-            return _error(404, f"no application {identifier!r}")
-        body = await _body(request, "interview")
-        if not isinstance(body, dict):
-            return _error(422, "an interview is a JSON object")
+        found = await application_body(request, "interview")
+        if isinstance(found, Response):
+            return found
+        identifier, body = found
         with site.journal() as journal:
-            add(journal, identifier, dict(body))
+            add(journal, identifier, body)
         return JSONResponse({"application": identifier, "id": body.get("id")}, status_code=201)
 
     async def feed(request: Request) -> Response:

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from .._errors import FollowupError, InvalidInput
 from ..engine import Action
+from ..state import Application, State
 from ._site import TOKEN_VARIABLE, Site
 
 __all__ = ["create_app"]
@@ -131,7 +132,7 @@ class _Pages:
         )
 
     async def application(self, request: Request) -> Response:
-        identifier = request.path_params["application"]
+        identifier = str(request.path_params["application"])
         state, agenda, now = self.context()
         found = state.application(identifier)
         if found is None:
@@ -179,7 +180,7 @@ class _Pages:
         """The timeline ``followup simulate --format html`` draws, for one application."""
         from ..engine import render_html, simulate
 
-        identifier = request.path_params["application"]
+        identifier = str(request.path_params["application"])
         state, _, now = self.context()
         if state.application(identifier) is None:
             return PlainTextResponse(f"no application {identifier!r}", status_code=404)
@@ -244,121 +245,122 @@ class _Pages:
 
     # -- forms that add to the state ------------------------------------------
 
-    async def reply(self, request: Request) -> Response:
-        from ..journal import record_contact
-
-        identifier = request.path_params["application"]
+    def named_application(self, request: Request) -> tuple[str, State, Application] | Response:
+        """The application the path names, with the state it is in, or the page saying there is none."""
+        identifier = str(request.path_params["application"])
         state = self.site.load()
         found = state.application(identifier)
         if found is None:
             return self.render(request, "missing.html", {"what": f"no application {identifier!r}"}, 404)
-        tz = state.candidate.calendar.tz
-        fields = _reply_fields(found)
-        values: dict[str, str] = {"at": self.site.moment(tz).replace(microsecond=0).isoformat()}
+        return identifier, state, found
+
+    async def entry_form(
+        self,
+        request: Request,
+        state: State,
+        *,
+        fields: list[Any],
+        values: dict[str, str],
+        write: Callable[[FormData, dt.tzinfo], str],
+        title: str,
+        intro: str,
+        back: Any,
+    ) -> Response:
+        """A form that adds to the state: shown; or posted, written by ``write`` (which
+        names the application to go back to); or shown again with what was wrong, and
+        nothing written."""
         problems: list[str] = []
         if request.method == "POST":
             form = await self.form(request)
             values = {k: str(v) for k, v in form.items() if k != "csrf"}
             try:
-                document = {"kind": "reply", "direction": "in", **_collect(fields, form, tz)}
-                with self.site.journal() as journal:
-                    record_contact(journal, identifier, document, where="reply")
+                target = write(form, state.candidate.calendar.tz)
             except InvalidInput as exc:
                 problems = [str(p) for p in exc.problems]
             else:
-                return RedirectResponse(request.url_for("application", application=identifier), status_code=303)
-        return self.render(
+                return RedirectResponse(request.url_for("application", application=target), status_code=303)
+        context = {"state": state, "title": title, "intro": intro, "fields": fields, "values": values, "problems": problems, "back": back}
+        return self.render(request, "form.html", context, 422 if problems else 200)
+
+    async def reply(self, request: Request) -> Response:
+        from ..journal import record_contact
+
+        named = self.named_application(request)
+        if isinstance(named, Response):
+            return named
+        identifier, state, found = named
+        fields = _reply_fields(found)
+
+        def write(form: FormData, tz: dt.tzinfo) -> str:
+            document = {"kind": "reply", "direction": "in", **_collect(fields, form, tz)}
+            with self.site.journal() as journal:
+                record_contact(journal, identifier, document, where="reply")
+            return identifier
+
+        return await self.entry_form(
             request,
-            "form.html",
-            {
-                "state": state,
-                "title": f"Record a reply from {found.company}",
-                "intro": "What the employer said. Every field but the time is optional; a reply that says nothing "
-                "more is an acknowledgement.",
-                "fields": fields,
-                "values": values,
-                "problems": problems,
-                "back": request.url_for("application", application=identifier),
-            },
-            422 if problems else 200,
+            state,
+            fields=fields,
+            values={"at": self.site.moment(state.candidate.calendar.tz).replace(microsecond=0).isoformat()},
+            write=write,
+            title=f"Record a reply from {found.company}",
+            intro="What the employer said. Every field but the time is optional; a reply that says nothing "
+            "more is an acknowledgement.",
+            back=request.url_for("application", application=identifier),
         )
 
     async def new_application(self, request: Request) -> Response:
         from ..journal import add_application
 
-        state = self.site.load()
-        tz = state.candidate.calendar.tz
         fields = _scalar_fields(_schema("application"))
-        values: dict[str, str] = {}
-        problems: list[str] = []
-        if request.method == "POST":
-            form = await self.form(request)
-            values = {k: str(v) for k, v in form.items() if k != "csrf"}
-            try:
-                document = _collect(fields, form, tz)
-                with self.site.journal() as journal:
-                    add_application(journal, document)
-            except InvalidInput as exc:
-                problems = [str(p) for p in exc.problems]
-            else:
-                return RedirectResponse(request.url_for("application", application=document["id"]), status_code=303)
-        return self.render(
+
+        def write(form: FormData, tz: dt.tzinfo) -> str:
+            document = _collect(fields, form, tz)
+            with self.site.journal() as journal:
+                add_application(journal, document)
+            return str(document["id"])
+
+        return await self.entry_form(
             request,
-            "form.html",
-            {
-                "state": state,
-                "title": "Add an application",
-                "intro": "One position at one employer.",
-                "fields": fields,
-                "values": values,
-                "problems": problems,
-                "back": request.url_for("agenda"),
-            },
-            422 if problems else 200,
+            self.site.load(),
+            fields=fields,
+            values={},
+            write=write,
+            title="Add an application",
+            intro="One position at one employer.",
+            back=request.url_for("agenda"),
         )
 
     async def new_interview(self, request: Request) -> Response:
         from ..journal import add_interview
 
-        identifier = request.path_params["application"]
-        state = self.site.load()
-        found = state.application(identifier)
-        if found is None:
-            return self.render(request, "missing.html", {"what": f"no application {identifier!r}"}, 404)
-        tz = state.candidate.calendar.tz
+        named = self.named_application(request)
+        if isinstance(named, Response):
+            return named
+        identifier, state, found = named
         schema = _schema("interview")
         fields = _scalar_fields(schema)
         person = _scalar_fields(schema["properties"]["interviewers"]["items"], prefix="interviewer.")
-        values: dict[str, str] = {}
-        problems: list[str] = []
-        if request.method == "POST":
-            form = await self.form(request)
-            values = {k: str(v) for k, v in form.items() if k != "csrf"}
-            try:
-                document = _collect(fields, form, tz)
-                interviewer = _collect(person, form, tz)
-                if interviewer:
-                    document["interviewers"] = [interviewer]
-                with self.site.journal() as journal:
-                    add_interview(journal, identifier, document)
-            except InvalidInput as exc:
-                problems = [str(p) for p in exc.problems]
-            else:
-                return RedirectResponse(request.url_for("application", application=identifier), status_code=303)
-        return self.render(
+
+        def write(form: FormData, tz: dt.tzinfo) -> str:
+            document = _collect(fields, form, tz)
+            interviewer = _collect(person, form, tz)
+            if interviewer:
+                document["interviewers"] = [interviewer]
+            with self.site.journal() as journal:
+                add_interview(journal, identifier, document)
+            return identifier
+
+        return await self.entry_form(
             request,
-            "form.html",
-            {
-                "state": state,
-                "title": f"Add an interview with {found.company}",
-                "intro": "Times without an offset are read on your own clock. Add one interviewer here; more can "
-                "follow in the state file.",
-                "fields": fields + person,
-                "values": values,
-                "problems": problems,
-                "back": request.url_for("application", application=identifier),
-            },
-            422 if problems else 200,
+            state,
+            fields=fields + person,
+            values={},
+            write=write,
+            title=f"Add an interview with {found.company}",
+            intro="Times without an offset are read on your own clock. Add one interviewer here; more can "
+            "follow in the state file.",
+            back=request.url_for("application", application=identifier),
         )
 
 
