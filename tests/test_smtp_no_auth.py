@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from conftest import Inbox
 from followup import Engine, load_rulebook, load_state, parse_instant
 from followup.delivery import Config, DeliveryError
 from followup.delivery.channels import CHANNELS, build_channel
@@ -20,32 +17,10 @@ NOW = parse_instant("2026-11-30T09:30:00+01:00")
 EMAIL = next(spec for spec in CHANNELS if spec.name == "email")
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def plain_server() -> Iterator[tuple[Inbox, int]]:
-    """An SMTP server on loopback that offers neither STARTTLS nor AUTH."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
 def test_username_without_auth_on_the_server_names_the_login_not_starttls(
-    plain_server: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+    smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inbox, port = plain_server
+    inbox, port = smtp
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
     settings = {"host": "127.0.0.1", "port": port, "security": "none", "username": "alex", "password_env": "TEST_SMTP_PASSWORD"}
     channel = build_channel(EMAIL, Config(None, {"channels": {"email": settings}}))
