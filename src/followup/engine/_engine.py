@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator
 
 from .._errors import InvalidInput
 from .._time import UTC, format_local, their_clock, zone_name
-from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView
+from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView, Window, generate
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda
 from ._caps import CapLedger, Hold
@@ -144,15 +144,20 @@ class Engine:
 
     :param rulebook: from :func:`followup.load_rulebook`; the packaged default
         rulebook when left out.
+    :param reference: find the windows with the closures the rulebook was compiled
+        into, rule by rule, instead of with the Python code generated from it
+        (:func:`followup.rules.generate`). Both give the same agenda; the reference
+        evaluation is the plainer one, kept to check the generated code against.
     """
 
-    def __init__(self, rulebook: Rulebook | None = None) -> None:
+    def __init__(self, rulebook: Rulebook | None = None, *, reference: bool = False) -> None:
         if rulebook is None:
             from ..rules import load_rulebook
 
             rulebook = load_rulebook()
         self.rulebook = rulebook
         self.patience = patience_of(rulebook)
+        self.program = None if reference else generate(rulebook)
         self._candidate_rules = tuple(r for r in rulebook.rules if r.for_each == "candidate")
         self._application_rules = tuple(r for r in rulebook.rules if r.for_each != "candidate")
 
@@ -193,15 +198,18 @@ class Engine:
         world = StateView(state, now, self.patience)
         drafts: dict[str, _Draft] = {}
         wake: list[dt.datetime] = world.coming_changes()
-        if candidate:
-            for rule in self._candidate_rules:
-                self._consider(rule, world, None, drafts)
         wanted = None if applications is None else frozenset(applications)
-        for view in world.applications:
-            if wanted is not None and view.application.id not in wanted:
-                continue
-            for rule in self._application_rules:
-                self._consider(rule, world, view, drafts)
+        if self.program is not None:
+            self._gather(world, wanted, candidate, drafts)
+        else:
+            if candidate:
+                for rule in self._candidate_rules:
+                    self._consider(rule, world, None, drafts)
+            for view in world.applications:
+                if wanted is not None and view.application.id not in wanted:
+                    continue
+                for rule in self._application_rules:
+                    self._consider(rule, world, view, drafts)
         self._settle(world, drafts.values(), wake)
         actions = sorted(
             (self._action(d) for d in drafts.values() if d.status),
@@ -209,6 +217,27 @@ class Engine:
         )
         future = [w for w in wake if w > now]
         return Agenda(now=now, actions=tuple(actions), next_wake_at=min(future) if future else None), drafts
+
+    def _gather(self, world: StateView, wanted: frozenset[str] | None, candidate: bool, drafts: dict[str, _Draft]) -> None:
+        """The drafts of the generated program: what :meth:`_consider` finds rule by rule."""
+        program = self.program
+        assert program is not None
+        now = world.now
+
+        def found(window: Window) -> None:
+            rule, scope, opens, due, expires, channel = window
+            key = _key(rule, scope, opens)
+            if expires is not None and now >= expires:
+                drafts.pop(key, None)  # as in _consider: expired, done or not
+                return
+            draft = drafts[key] = _Draft(rule, scope, key, opens, due, expires)
+            draft.channel = channel
+
+        if candidate:
+            program.candidate(world, found)
+        for view in world.applications:
+            if wanted is None or view.application.id in wanted:
+                program.application(world, view, found)
 
     def _consider(self, rule: CompiledRule, world: StateView, view: ApplicationView | None, drafts: dict[str, _Draft]) -> None:
         now = world.now

@@ -15,6 +15,7 @@ May import: ``followup.state``, ``followup._errors``, ``followup._time``; and
 
 from __future__ import annotations
 
+from ._codegen import Program, Window, generate
 from ._compiler import Check, CompiledCap, CompiledRule, Compiler, RuleTrace, Traced
 from ._installed import collect_vocabulary, get_vocabulary
 from ._rulebook import (
@@ -41,6 +42,7 @@ __all__ = [
     "LogView",
     "Operator",
     "Patience",
+    "Program",
     "RuleTrace",
     "Rulebook",
     "Scope",
@@ -48,9 +50,11 @@ __all__ = [
     "Traced",
     "Vocabulary",
     "VocabularyConflict",
+    "Window",
     "as_of_replies",
     "collect_vocabulary",
     "compile_document",
+    "generate",
     "get_vocabulary",
     "load_rulebook",
     "load_rulebooks",
