@@ -204,7 +204,8 @@ class _Generator:
         ref = spec["fact"]
         value = self.fact(ref) if isinstance(ref, str) else self.question(ref, level, scope)
         operator = self.vocabulary.operators[name]
-        if operator is self.builtin.get(name) and isinstance(ref, str):
+        builtin = self.builtin.get(name)
+        if builtin is not None and operator.build is builtin.build and isinstance(ref, str):
             inline = self.comparison(name, operand, value)
             if inline is not None:
                 return inline
