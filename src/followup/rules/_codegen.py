@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._compiler import CompiledRule, Compiler
+from ._compiler import CompiledRule, Compiler, describe_fact, describe_time
 from ._operators import OPERATORS
 from ._rulebook import Rulebook
 from ._scope import Scope, StateView
@@ -136,6 +136,7 @@ class _Generator:
         #: the memo locals each level keeps in the function being written
         self.memos: dict[str, list[str]] = {}
         self.in_candidate = False
+        self.legend: dict[str, str] = {}
 
     # -- names -------------------------------------------------------------------
 
@@ -143,15 +144,20 @@ class _Generator:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def constant(self, prefix: str, value: Any, key: str | None = None) -> str:
-        """A name for ``value`` in the generated module's namespace (one name per ``key``)."""
+    def constant(self, prefix: str, value: Any, key: str | None = None, about: str = "") -> str:
+        """A name for ``value`` in the generated module's namespace (one name per ``key``);
+        ``about`` says what it is, for the legend at the top of the source."""
         if key is not None and (prefix, key) in self.shared:
             return self.shared[(prefix, key)]
         name = self.fresh(prefix)
         self.names[name] = value
+        self.legend[name] = about
         if key is not None:
             self.shared[(prefix, key)] = name
         return name
+
+    def rule_name(self, rule: CompiledRule) -> str:
+        return self.constant("R", rule, key=rule.id, about=f"rule {rule.id}")
 
     def scratch(self) -> Compiler:
         """A compiler for the closures the generated code calls (the rulebook compiled already)."""
@@ -184,13 +190,13 @@ class _Generator:
 
     def fact(self, name: str) -> str:
         fact = self.vocabulary.facts[name]
-        getter = self.constant("F", fact.get, key=name)
+        getter = self.constant("F", fact.get, key=name, about=f"fact {name}")
         return self.memo("f", name, fact.level, f"{getter}({self.scope_var(self.home(fact.level))})")
 
     def question(self, ref: Mapping[str, Any], level: str, scope: str) -> str:
         """A contact-log question (``count_contacts``...) as a call of the compiled closure."""
         value, _ = self.reads(lambda c: c.value(ref, level, []))
-        return f"{self.constant('Q', value)}({scope}, None)"
+        return f"{self.constant('Q', value, about=describe_fact(ref))}({scope}, None)"
 
     def condition(self, spec: Mapping[str, Any], level: str, scope: str) -> str:
         """A condition as a Python expression, testing the item in variable ``scope``."""
@@ -209,7 +215,7 @@ class _Generator:
             inline = self.comparison(name, operand, value)
             if inline is not None:
                 return inline
-        predicate = self.constant("P", operator.build(operand))
+        predicate = self.constant("P", operator.build(operand), about=f"operator {name}")
         return f"{predicate}({value})"
 
     def comparison(self, name: str, operand: Any, value: str) -> str | None:
@@ -277,10 +283,10 @@ class _Generator:
                 body.append("    v = opens")
                 uses_opens = True
             elif isinstance(at, str):
-                body.append(f"    v = {self.constant('F', self.vocabulary.facts[at].get, key=at)}(s)")
+                body.append(f"    v = {self.constant('F', self.vocabulary.facts[at].get, key=at, about=f'fact {at}')}(s)")
             else:
                 value, _ = self.reads(lambda c: c.value(at, level, []))
-                body.append(f"    v = {self.constant('Q', value)}(s, opens)")
+                body.append(f"    v = {self.constant('Q', value, about=describe_fact(at))}(s, opens)")
                 uses_opens = True
         else:
             which = next(n for n in ("earliest", "latest", "first") if n in spec)
@@ -312,7 +318,7 @@ class _Generator:
                 ((unit, amount),) = offset.items()
                 amount = sign * int(amount)
                 if unit in ("minutes", "hours"):
-                    delta = self.constant("T", dt.timedelta(**{unit: amount}))
+                    delta = self.constant("T", dt.timedelta(**{unit: amount}), about=f"{amount} {unit}")
                     body.append(f"    v = v + {delta}")
                 elif unit in ("days", "weeks"):
                     body.append(f"    v = cal.add_days(v, {int(amount * (7 if unit == 'weeks' else 1))!r})")
@@ -324,11 +330,11 @@ class _Generator:
                 body.append("    v = cal.at_clock(v, cal.workday_end)")
             elif clock is not None:
                 hours, minutes = (int(part) for part in str(clock).split(":"))
-                body.append(f"    v = cal.at_clock(v, {self.constant('C', dt.time(hours, minutes))})")
+                body.append(f"    v = cal.at_clock(v, {self.constant('C', dt.time(hours, minutes), about=str(clock))})")
             body.append("    if cal is not world.calendar:\n        v = v.astimezone(world.calendar.tz)")
         body.append("    return v")
         name = self.fresh("M")
-        self.helpers.append(f"def {name}(s, opens):\n" + "\n".join(body) + "\n")
+        self.helpers.append(f"def {name}(s, opens):\n    # {describe_time(spec)!r}\n" + "\n".join(body) + "\n")
         self.shared[("M", key)] = name
         self.shared[("M?", key)] = "yes" if uses_opens else "no"
         return name, uses_opens
@@ -339,7 +345,7 @@ class _Generator:
         """Lines working out a rule's window for the item in ``scope`` (its condition already
         held), then ``emit('(opens, due, expires, channel)')``. Mirrors the engine's
         reference ``_window``."""
-        rule_name = self.constant("R", rule)
+        rule_name = self.constant("R", rule, key=rule.id, about=f"rule {rule.id}")
         window = spec["window"]
         lines = [f"o = {self.moment(window['opens'], level, scope, 'None')}", "if o is not None:"]
         inner: list[str] = []
@@ -377,7 +383,8 @@ class _Generator:
         self.memos = {}
         body: list[str] = []
         for rule, spec in rules:
-            rule_name = self.constant("R", rule)
+            rule_name = self.rule_name(rule)
+            body.append(f"    # {rule_name}: rule {rule.id!r}")
             parts = self.conjuncts(spec.get("when"), "candidate")
             test = self.test(parts, "candidate", "candidate")
             indent = "    "
@@ -406,7 +413,8 @@ class _Generator:
             return name
 
         for rule, spec in levels.get("application", []):
-            rule_name = self.constant("R", rule)
+            rule_name = self.rule_name(rule)
+            app.append(f"# {rule_name}: rule {rule.id!r}")
             test = self.test(self.conjuncts(spec.get("when"), "application"), "application", "application")
             indent = "    " if test is not None else ""
             if test is not None:
@@ -414,7 +422,9 @@ class _Generator:
             app += self.window(rule, spec, "application", "sa", indent, _out(rule_name, "sa"))
 
         for rule, spec in levels.get("interview", []):
-            rule_name = self.constant("R", rule)
+            rule_name = self.rule_name(rule)
+            app.append(f"# {rule_name}: rule {rule.id!r}")
+            interview.append(f"# {rule_name}: rule {rule.id!r}")
             parts = self.conjuncts(spec.get("when"), "interview")
             outer = flag(app, self.test(parts, "application", "interview"), "k")
             interview_flags.append(outer)
@@ -423,7 +433,9 @@ class _Generator:
             interview += self.window(rule, spec, "interview", "si", "    ", _out(rule_name, "si"))
 
         for rule, spec in levels.get("interviewer", []):
-            rule_name = self.constant("R", rule)
+            rule_name = self.rule_name(rule)
+            for lines in (app, interview, person):
+                lines.append(f"# {rule_name}: rule {rule.id!r}")
             parts = self.conjuncts(spec.get("when"), "interviewer")
             outer = flag(app, self.test(parts, "application", "interviewer"), "k")
             interview_flags.append(outer)
@@ -453,7 +465,9 @@ class _Generator:
             person += self.window(rule, spec, "interviewer", "sp", "    ", _out(rule_name, "sp"))
 
         for rule, spec in levels.get("reference", []):
-            rule_name = self.constant("R", rule)
+            rule_name = self.rule_name(rule)
+            for lines in (app, reference):
+                lines.append(f"# {rule_name}: rule {rule.id!r}")
             parts = self.conjuncts(spec.get("when"), "reference")
             test = self.test(parts, "application", "reference")
             if rule.shared_window:
@@ -516,8 +530,8 @@ def generate(rulebook: Rulebook) -> Program:
         "# Generated by followup from a validated rulebook; values from the rulebook",
         "# appear only as repr() literals. Names in the namespace, by letter:",
         "# F fact getters, Q contact-log questions, P operators, R compiled rules,",
-        "# T time spans, C times of day; M helpers work out moments.",
-        f"# {len(constants)} constants, {len(rulebook.rules)} rules.",
+        "# T time spans, C times of day; M helpers work out moments. _U: not worked out yet.",
+        *(f"#   {name}: {generator.legend[name]!r}" for name in constants),
         "",
     ]
     source = "\n".join(header) + "\n".join(generator.helpers) + "\n" + candidate + "\n" + application
