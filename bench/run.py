@@ -6,9 +6,9 @@ Usage (from the repository root, with ``pip install -e '.[bench]'``)::
     python bench/run.py --quick         # smaller sizes, fewer runs; prints, writes nothing
     python bench/run.py --help
 
-All four implementations of the reference rules R1-R4 (followup, hand-written
-Python, business-rules, rule-engine) run on the same seeded workload in the same
-process, and the run stops with exit code 1 if their action sets differ.
+All five implementations of the reference rules R1-R4 (followup, hand-written
+Python, business-rules, rule-engine, zen-engine) run on the same seeded workload in
+the same process, and the run stops with exit code 1 if their action sets differ.
 Throughput is applications per second, the median of several interleaved runs;
 every ratio is to hand-written Python measured in the same run.
 """
@@ -44,6 +44,8 @@ ActionKey = tuple[str, str, str, str]
 Evaluate = Callable[[Iterable[Any], dt.datetime], set[ActionKey]]
 
 REFERENCE_RULES = BENCH / "reference_rules.yaml"
+#: every implementation of R1-R4, in the order the report lists them
+PEERS = ("hand-written", "followup", "business-rules", "rule-engine", "zen-engine")
 PENDING = ("due", "overdue")
 
 # Targets from the issue
@@ -54,7 +56,7 @@ TARGET_STREAM_MB = 500.0
 
 
 # ---------------------------------------------------------------------------
-# The four implementations
+# The five implementations
 # ---------------------------------------------------------------------------
 
 
@@ -93,6 +95,12 @@ def implementations() -> dict[str, Evaluate | str]:
         found["rule-engine"] = peer_rule_engine.evaluate
     except ImportError as exc:
         found["rule-engine"] = f"not installed ({exc}); pip install -e '.[bench]'"
+    try:
+        import peer_zen_engine
+
+        found["zen-engine"] = peer_zen_engine.evaluate
+    except ImportError as exc:
+        found["zen-engine"] = f"not installed ({exc}); pip install -e '.[bench]'"
     return found
 
 
@@ -188,7 +196,7 @@ def machine() -> dict[str, str]:
 
 
 def reference_rules(report: Report, states: list[Any], runs: int) -> None:
-    """R1-R4 four ways: same actions, throughput, ratio to hand-written, peak memory."""
+    """R1-R4 five ways: same actions, throughput, ratio to hand-written, peak memory."""
     now = workload.NOW
     engines = implementations()
     runnable: dict[str, Evaluate] = {}
@@ -372,7 +380,7 @@ def render(report: Report) -> str:
         "root:",
         "",
         "```sh",
-        "pip install -e '.[bench]'   # business-rules, rule-engine and matplotlib",
+        "pip install -e '.[bench]'   # business-rules, rule-engine, zen-engine and matplotlib",
         "python bench/run.py",
         "```",
         "",
@@ -415,10 +423,12 @@ def render(report: Report) -> str:
         f"and validating it took {report.load_seconds:.1f} s; that is not part of any figure below.",
         "Print a sample with `python bench/workload.py 3`.",
         "",
-        "## Reference rules R1-R4, four ways",
+        "## Reference rules R1-R4, five ways",
         "",
         "`bench/reference_rules.yaml` (a followup rulebook), `bench/handwritten.py`,",
-        "`bench/peer_business_rules.py` and `bench/peer_rule_engine.py` implement:",
+        "`bench/peer_business_rules.py`, `bench/peer_rule_engine.py` and",
+        "`bench/peer_zen_engine.py` (GoRules' ZEN engine, written in Rust: one compiled ZEN",
+        "expression per application) implement:",
         "",
         "- **R1** a thank-you note to each interviewer of every interview that ended within the",
         "  last two calendar days (today or yesterday), unless a thank-you note to that",
@@ -432,7 +442,7 @@ def render(report: Report) -> str:
         "",
         "An action is identified by rule, application, interview and recipient; the set",
         "compared is every action that is due or overdue. Where the issue leaves a choice,",
-        "all four implementations make the same one:",
+        "all five implementations make the same one:",
         "",
         "- a *contact* is an outbound entry of the log (what the candidate did, of any kind)",
         "  logged at or before now; entries logged after now have not happened yet;",
@@ -452,13 +462,13 @@ def render(report: Report) -> str:
         "| implementation | applications/s | ratio to hand-written | peak memory (tracemalloc) |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for name in ("hand-written", "followup", "business-rules", "rule-engine"):
+    for name in PEERS:
         if name in report.throughput:
             value = report.throughput[name]
             lines.append(f"| {name} | {value:,.0f} | {value / hand:.3f}x | {report.peak_mb[name]:.1f} MB |")
         elif name in report.skipped:
             lines.append(f"| {name} | skipped: {report.skipped[name]} | | |")
-    peers = {n: report.throughput[n] for n in ("business-rules", "rule-engine") if n in report.throughput}
+    peers = {n: report.throughput[n] for n in PEERS[2:] if n in report.throughput}
     if "followup" in report.throughput and peers:
         lines += ["", "followup is " + ", ".join(f"{report.throughput['followup'] / v:.1f}x as fast as {n}" for n, v in peers.items()) + "."]
     lines += [
@@ -483,14 +493,14 @@ def render(report: Report) -> str:
         "days and pins a time of day (`plus: {days: n}`, `time: \"00:00\"`) on the *candidate's*",
         "wall clock, and has no way to name another zone; for a candidate outside UTC the",
         "start of a UTC day is not a moment a rule can express. Rather than approximate, all",
-        "four implementations count R1's calendar days, and R4's \"today\", in the candidate's",
+        "five implementations count R1's calendar days, and R4's \"today\", in the candidate's",
         "zone, the zone in which the state format reads plain dates such as",
         "`follow_up_requested_on` (for the workload's UTC candidates this is exactly the",
         "issue's R1). What would be needed for the literal R1: a `zone:` key on a moment, for",
         "example `{at: interview.ended_at, plus: {days: 2}, time: \"00:00\", zone: UTC}`.",
         "",
         "R3 is written as a cap (`max: 2` `within: {hours: 168}` per application). Caps count",
-        "what the candidate sent, which is why a contact means an outbound entry in all four",
+        "what the candidate sent, which is why a contact means an outbound entry in all five",
         "implementations; R2 gets priority 1 so that it meets the cap before any other action",
         "of the same evaluation is counted as sent.",
         "",
@@ -662,9 +672,9 @@ def plot(report: Report, path: Path) -> None:
     left.set_xlabel("applications stored")
     left.set_ylabel("tick time with 100 due (ms)")
     left.set_title("Dispatcher tick vs stored applications")
-    names = [n for n in ("hand-written", "followup", "business-rules", "rule-engine") if n in report.throughput]
+    names = [n for n in PEERS if n in report.throughput]
     values = [report.throughput[n] for n in names]
-    bars = right.bar(names, values, color=["#777777", "#2b7bba", "#d08c2b", "#c0504d"][: len(names)])
+    bars = right.bar(names, values, color=["#777777", "#2b7bba", "#d08c2b", "#c0504d", "#5a9e4b"][: len(names)])
     for bar, value in zip(bars, values, strict=True):
         right.annotate(f"{value:,.0f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=8)
     right.set_yscale("log")

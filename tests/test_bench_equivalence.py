@@ -1,4 +1,4 @@
-"""The benchmark's four implementations of R1-R4 agree, so its speed figures compare like with like.
+"""The benchmark's five implementations of R1-R4 agree, so its speed figures compare like with like.
 
 ``bench/run.py`` checks this on 20 000 applications before it times anything; this
 test checks it on 500 on every test run. A peer library that is not installed
@@ -69,7 +69,7 @@ def test_followup_matches_hand_written(states: list[object], expected: set[tuple
     assert run.followup_evaluator()(states, workload.NOW) == expected
 
 
-@pytest.mark.parametrize("module", ["peer_business_rules", "peer_rule_engine"])
+@pytest.mark.parametrize("module", ["peer_business_rules", "peer_rule_engine", "peer_zen_engine"])
 def test_peer_matches_hand_written(module: str, states: list[object], expected: set[tuple[str, str, str, str]]) -> None:
     try:
         peer = importlib.import_module(module)
