@@ -50,6 +50,7 @@ PENDING = ("due", "overdue")
 
 # Targets from the issue
 TARGET_RATIO = 0.5
+TARGET_DEFAULT_RATE = 10_000.0
 TARGET_COMPILE_MS = 50.0
 TARGET_TICK_GROWTH = 2.0
 TARGET_STREAM_MB = 500.0
@@ -399,6 +400,14 @@ def render(report: Report) -> str:
     ]
     ratio = report.throughput.get("followup", 0.0) / hand if hand else 0.0
     lines.append(f"| R1-R4: followup at least {TARGET_RATIO}x hand-written | {ratio:.2f}x | {_met(ratio >= TARGET_RATIO)} |")
+    zen = report.throughput.get("zen-engine")
+    if zen:
+        ahead = report.throughput.get("followup", 0.0) / zen
+        lines.append(f"| R1-R4: followup ahead of zen-engine | {ahead:.2f}x zen-engine ({zen / hand:.2f}x hand-written) | {_met(ahead > 1)} |")
+    lines.append(
+        f"| default rulebook: at least {TARGET_DEFAULT_RATE:,.0f} applications/s | {report.default_throughput:,.0f}/s | "
+        f"{_met(report.default_throughput >= TARGET_DEFAULT_RATE)} |"
+    )
     lines.append(f"| default rulebook compiles in under {TARGET_COMPILE_MS:.0f} ms | {report.compile_ms:.1f} ms | {_met(report.compile_ms < TARGET_COMPILE_MS)} |")
     growth = _tick_growth(report)
     if growth:

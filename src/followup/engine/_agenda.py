@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import InitVar, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from .._time import format_instant
 
 #: the occurrence part of a repeating rule's key: its window's opening, in UTC
 _OCCURRENCE = re.compile(r"[0-9]{8}T[0-9]{4}Z")
 
-__all__ = ["STATUSES", "Action", "Agenda", "action_identity"]
+__all__ = ["STATUSES", "Action", "Agenda", "Why", "action_identity"]
+
+#: a reason not put into words yet: called once, the first time it is read
+Why = Callable[[], str]
 
 #: every status an action can have, in the order a person wants to read them
 STATUSES = ("overdue", "due", "suppressed", "upcoming", "done")
@@ -27,7 +30,10 @@ class Action:
         (empty parts in the middle stay empty, trailing ones are dropped); the same
         action has the same key in every evaluation.
     :ivar status: ``upcoming``, ``due``, ``overdue``, ``suppressed`` or ``done``.
-    :ivar reason: a sentence saying why the action has this status.
+    :ivar reason: a sentence saying why the action has this status. It may be given
+        as a function that writes it (:data:`Why`): the engine does, so that the
+        sentence is written only for the actions someone reads it of. It is not
+        compared: the other fields say everything it is made from.
     :ivar cap: for a suppressed action, the id of the cap holding it back.
     :ivar frees_at: for a suppressed action, when the cap lets go (``None``: when the
         employer replies, or never by itself).
@@ -47,7 +53,10 @@ class Action:
     channel: str | None
     opens_at: dt.datetime
     due_at: dt.datetime
-    reason: str
+    if TYPE_CHECKING:  # what a reader gets: the words
+        reason: str
+    else:  # what may be given: the words, or what writes them
+        reason: InitVar[str | Why]
     expires_at: dt.datetime | None = None
     company: str | None = None
     position: str | None = None
@@ -59,6 +68,26 @@ class Action:
     message: str | None = None
     #: the employer's IANA zone, when it is not the candidate's
     employer_timezone: str | None = None
+    _reason: str | Why = field(default="", init=False, repr=False, compare=False)
+
+    if not TYPE_CHECKING:
+
+        def __post_init__(self, reason: str | Why) -> None:
+            object.__setattr__(self, "_reason", reason if isinstance(reason, str) or callable(reason) else "")
+
+        @property
+        def reason(self) -> str:
+            """Why the action has its status, in words (written the first time it is read)."""
+            why = self._reason
+            if isinstance(why, str):
+                return why
+            text = why()
+            object.__setattr__(self, "_reason", text)
+            return text
+
+    def __getstate__(self) -> list[Any]:
+        # the words, not the function writing them, so that an action pickles
+        return [self.reason if f.name == "_reason" else getattr(self, f.name) for f in fields(self)]
 
     @property
     def identity(self) -> str:

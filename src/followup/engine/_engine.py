@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterator
+from functools import partial
 
 from .._errors import InvalidInput
 from .._time import UTC, format_local, their_clock, zone_name
 from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView, Window, generate
 from ..state import Contact, Interview, State
-from ._agenda import Action, Agenda
+from ._agenda import Action, Agenda, Why
 from ._caps import CapLedger, Hold
 
 __all__ = ["Engine"]
@@ -40,7 +41,8 @@ class _Draft:
         self.due = due
         self.expires = expires
         self.status = ""
-        self.reason = ""
+        #: why it has its status: the words, or what writes them when they are read
+        self.reason: str | Why = ""
         self.hold: Hold | None = None
         self.done_at: dt.datetime | None = None
         #: the channel, when working it out was part of the window
@@ -287,25 +289,21 @@ class Engine:
                 entry, status = settled
                 if status == "done":
                     draft.status, draft.done_at = "done", entry.at
-                    draft.reason = _done_reason(entry, tz)
+                    draft.reason = partial(_done_reason, entry, tz)
                     continue
                 if entry.until is not None and entry.until > now:
                     draft.status = "upcoming"
-                    draft.reason = f"snoozed until {format_local(entry.until, tz)}"
+                    draft.reason = partial(_snoozed_reason, entry.until, tz)
                     wake.append(entry.until)
                     continue
             contact = rule.done(scope, draft.opens) if rule.done is not None else None
             if contact is not None:
                 draft.status, draft.done_at = "done", contact.at
-                draft.reason = _done_reason(contact, tz)
+                draft.reason = partial(_done_reason, contact, tz)
                 continue
             if now < draft.opens:
                 draft.status = "upcoming"
-                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
-                draft.reason = (
-                    f"opens {format_local(draft.opens, tz)}{their_clock(draft.opens, theirs) if theirs else ''}, "
-                    f"due {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}"
-                )
+                draft.reason = partial(_upcoming_reason, draft.opens, draft.due, scope, tz)
                 wake.append(draft.opens)
                 continue
             open_drafts.append(draft)
@@ -333,13 +331,11 @@ class Engine:
             ledger.record(draft.rule.kind, draft.key, scope.view, scope.recipient)
             if now < draft.due:
                 draft.status = "due"
-                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
-                draft.reason = f"due by {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}"
+                draft.reason = partial(_due_reason, "due by ", draft.due, "", scope, tz)
                 wake.append(draft.due)
             else:
                 draft.status = "overdue"
-                theirs = _employer_zone(scope) if scope.application is not None and scope.application.employer is not None else None
-                draft.reason = f"was due {format_local(draft.due, tz)}{their_clock(draft.due, theirs) if theirs else ''}; still worth doing"
+                draft.reason = partial(_due_reason, "was due ", draft.due, "; still worth doing", scope, tz)
 
     @staticmethod
     def _action(draft: _Draft) -> Action:
@@ -357,7 +353,7 @@ class Engine:
             channel=draft.channel if draft.channel is not None else draft.rule.channel(scope),
             opens_at=draft.opens,
             due_at=draft.due,
-            reason=draft.reason,
+            reason=draft.reason,  # type: ignore[arg-type]  # words, or what writes them (Action takes both)
             expires_at=draft.expires,
             company=application.company if application is not None else None,
             position=application.position if application is not None else None,
@@ -404,6 +400,23 @@ def _bookkeeping(view: LogView, key: str) -> tuple[Contact, str] | None:
         else:
             return entry, "done"
     return found
+
+
+def _snoozed_reason(until: dt.datetime, tz: dt.tzinfo) -> str:
+    return f"snoozed until {format_local(until, tz)}"
+
+
+def _upcoming_reason(opens: dt.datetime, due: dt.datetime, scope: Scope, tz: dt.tzinfo) -> str:
+    theirs = _employer_zone(scope)
+    return (
+        f"opens {format_local(opens, tz)}{their_clock(opens, theirs) if theirs else ''}, "
+        f"due {format_local(due, tz)}{their_clock(due, theirs) if theirs else ''}"
+    )
+
+
+def _due_reason(before: str, due: dt.datetime, after: str, scope: Scope, tz: dt.tzinfo) -> str:
+    theirs = _employer_zone(scope)
+    return f"{before}{format_local(due, tz)}{their_clock(due, theirs) if theirs else ''}{after}"
 
 
 def _done_reason(entry: Contact, tz: dt.tzinfo) -> str:
