@@ -268,6 +268,12 @@ class _Generator:
             return f"{name}({scope}, {opens})"
         _, reads = self.reads(lambda c: c.time(spec, level, ["window"]))
         home = self.home(_deepest(reads | {self.home("candidate")}))
+        base = spec.get("at")
+        if isinstance(base, str) and not {"plus", "minus", "time"} & set(spec):
+            return self.fact(base)  # the fact itself
+        if isinstance(base, str):
+            # counted from a fact: give it the fact as kept, rather than read it again
+            return self.memo("m", name, home, f"{name}({self.scope_var(home)}, None, {self.fact(base)})")
         return self.memo("m", name, home, f"{name}({self.scope_var(home)}, None)")
 
     def moment_function(self, spec: Mapping[str, Any], level: str) -> tuple[str, bool]:
@@ -283,7 +289,8 @@ class _Generator:
                 body.append("    v = opens")
                 uses_opens = True
             elif isinstance(at, str):
-                body.append(f"    v = {self.constant('F', self.vocabulary.facts[at].get, key=at, about=f'fact {at}')}(s)")
+                getter = self.constant("F", self.vocabulary.facts[at].get, key=at, about=f"fact {at}")
+                body.append(f"    if v is _U:\n        v = {getter}(s)")
             else:
                 value, _ = self.reads(lambda c: c.value(at, level, []))
                 body.append(f"    v = {self.constant('Q', value, about=describe_fact(at))}(s, opens)")
@@ -334,7 +341,7 @@ class _Generator:
             body.append("    if cal is not world.calendar:\n        v = v.astimezone(world.calendar.tz)")
         body.append("    return v")
         name = self.fresh("M")
-        self.helpers.append(f"def {name}(s, opens):\n    # {describe_time(spec)!r}\n" + "\n".join(body) + "\n")
+        self.helpers.append(f"def {name}(s, opens, v=_U):\n    # {describe_time(spec)!r}\n" + "\n".join(body) + "\n")
         self.shared[("M", key)] = name
         self.shared[("M?", key)] = "yes" if uses_opens else "no"
         return name, uses_opens
