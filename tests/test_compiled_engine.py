@@ -191,8 +191,15 @@ def employers(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+def _compiled(rulebook: Any) -> Engine:
+    """An engine that runs the generated code from its first evaluation on."""
+    engine = Engine(rulebook)
+    assert engine.program is not None
+    return engine
+
+
 def _same(rulebook: Any, state: Any, now: dt.datetime) -> None:
-    fast = Engine(rulebook).evaluate(state, now)
+    fast = _compiled(rulebook).evaluate(state, now)
     reference = Engine(rulebook, reference=True).evaluate(state, now)
     assert _table(fast) == _table(reference)
 
@@ -238,10 +245,10 @@ def test_an_application_filter_and_the_candidate_switch_are_honoured_both_ways()
     }  # fmt: skip
     state, now = load_state(doc), dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
     for kwargs in ({"applications": ["app2"]}, {"candidate": False}, {"applications": []}):
-        fast = Engine(DEFAULT).evaluate(state, now, **kwargs)  # type: ignore[arg-type]
+        fast = _compiled(DEFAULT).evaluate(state, now, **kwargs)  # type: ignore[arg-type]
         reference = Engine(DEFAULT, reference=True).evaluate(state, now, **kwargs)  # type: ignore[arg-type]
         assert fast.to_dict() == reference.to_dict()
-    assert {a.application for a in Engine(DEFAULT).evaluate(state, now, applications=["app2"])} <= {"app2", None}
+    assert {a.application for a in _compiled(DEFAULT).evaluate(state, now, applications=["app2"])} <= {"app2", None}
 
 
 HOSTILE = "x'); import os; os.system('echo owned') #\n\"\"\"\\"
@@ -274,7 +281,7 @@ def test_a_hostile_value_stays_a_literal_in_the_generated_source() -> None:
                          {"id": "b", "company": HOSTILE, "position": "P", "status": "applied",
                           "priority": 2, "applied_at": "2026-03-01T09:00:00+00:00"}],
     }  # fmt: skip
-    agenda = Engine(rulebook).evaluate(load_state(doc), dt.datetime(2026, 3, 5, tzinfo=dt.UTC))
+    agenda = _compiled(rulebook).evaluate(load_state(doc), dt.datetime(2026, 3, 5, tzinfo=dt.UTC))
     assert [a.application for a in agenda] == ["b"]  # the value compared as a string, nothing run
 
 
@@ -287,6 +294,22 @@ def test_a_hostile_rule_id_is_refused_before_any_code_is_written() -> None:
             "rules": [{"id": "x:\n  import os", "kind": "follow_up", "for_each": "application", "channel": "email",
                        "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens"}}}],
         })  # fmt: skip
+
+
+def test_an_engine_switches_to_the_generated_code_after_its_first_evaluation() -> None:
+    engine = Engine(DEFAULT)
+    seen: list[int] = []
+    engine._gather = lambda *args: seen.append(1)  # type: ignore[method-assign]
+    state, now = load_state({"version": 1, "candidate": {"name": "Alex", "timezone": "UTC"}}), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    engine.evaluate(state, now)
+    assert seen == []  # the first: the closures
+    engine.evaluate(state, now)
+    assert seen == [1]  # then the generated code
+    reference = Engine(DEFAULT, reference=True)
+    reference._gather = lambda *args: seen.append(2)  # type: ignore[method-assign]
+    for _ in range(3):
+        reference.evaluate(state, now)
+    assert seen == [1]
 
 
 def test_the_source_names_its_rules_only_through_the_namespace() -> None:
@@ -329,7 +352,7 @@ def test_a_distinct_rule_lets_the_last_interview_decide_both_ways() -> None:
             }],
         }  # fmt: skip
         state, now = load_state(doc), dt.datetime(2026, 3, 19, 9, 0, tzinfo=dt.UTC)
-        return [[(a.key, a.interview) for a in engine.evaluate(state, now)] for engine in (Engine(rulebook), Engine(rulebook, reference=True))]
+        return [[(a.key, a.interview) for a in engine.evaluate(state, now)] for engine in (_compiled(rulebook), Engine(rulebook, reference=True))]
 
     assert keys("2026-03-06T11:00:00+01:00") == [[], []]  # the second has expired: no note
     assert keys("2026-03-18T12:00:00+01:00") == [[("one-note:a::pat", "second")]] * 2

@@ -148,8 +148,6 @@ class Agenda:
     next_wake_at: dt.datetime | None
     _by_key: dict[str, Action] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self._by_key.update((a.key, a) for a in self.actions)
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
@@ -164,6 +162,9 @@ class Agenda:
         means the current occurrence: the latest-opening one not done, else the
         latest-opening one.
         """
+        if not self._by_key and self.actions:
+            # built the first time a key is looked up: most callers never do
+            self._by_key.update((a.key, a) for a in self.actions)
         found = self._by_key.get(key)
         if found is not None:
             return found

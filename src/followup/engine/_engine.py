@@ -20,7 +20,18 @@ from functools import partial
 
 from .._errors import InvalidInput
 from .._time import UTC, format_local, their_clock, zone_name
-from ..rules import ApplicationView, CompiledRule, LogView, Patience, Rulebook, Scope, StateView, Window, generate
+from ..rules import (
+    ApplicationView,
+    CompiledRule,
+    LogView,
+    Patience,
+    Program,
+    Rulebook,
+    Scope,
+    StateView,
+    Window,
+    generate,
+)
 from ..state import Contact, Interview, State
 from ._agenda import Action, Agenda, Why
 from ._caps import CapLedger, Hold
@@ -150,6 +161,11 @@ class Engine:
         into, rule by rule, instead of with the Python code generated from it
         (:func:`followup.rules.generate`). Both give the same agenda; the reference
         evaluation is the plainer one, kept to check the generated code against.
+
+    Writing and compiling the code costs about as much as evaluating a few hundred
+    applications, so an engine generates it the second time it evaluates (or when
+    :attr:`program` is first read): a command that evaluates one state once never pays
+    for it, a dispatcher or a batch pays once.
     """
 
     def __init__(self, rulebook: Rulebook | None = None, *, reference: bool = False) -> None:
@@ -159,9 +175,18 @@ class Engine:
             rulebook = load_rulebook()
         self.rulebook = rulebook
         self.patience = patience_of(rulebook)
-        self.program = None if reference else generate(rulebook)
+        self.reference = reference
+        self._program: Program | None = None
+        self._evaluated = False
         self._candidate_rules = tuple(r for r in rulebook.rules if r.for_each == "candidate")
         self._application_rules = tuple(r for r in rulebook.rules if r.for_each != "candidate")
+
+    @property
+    def program(self) -> Program:
+        """The Python code generated from the rulebook, compiled (generated on first use)."""
+        if self._program is None:
+            self._program = generate(self.rulebook)
+        return self._program
 
     def evaluate(
         self,
@@ -201,7 +226,7 @@ class Engine:
         drafts: dict[str, _Draft] = {}
         wake: list[dt.datetime] = world.coming_changes()
         wanted = None if applications is None else frozenset(applications)
-        if self.program is not None:
+        if not self.reference and (self._program is not None or self._evaluated):
             self._gather(world, wanted, candidate, drafts)
         else:
             if candidate:
@@ -212,6 +237,7 @@ class Engine:
                     continue
                 for rule in self._application_rules:
                     self._consider(rule, world, view, drafts)
+        self._evaluated = True
         self._settle(world, drafts.values(), wake)
         actions = sorted(
             (self._action(d) for d in drafts.values() if d.status),
@@ -223,7 +249,6 @@ class Engine:
     def _gather(self, world: StateView, wanted: frozenset[str] | None, candidate: bool, drafts: dict[str, _Draft]) -> None:
         """The drafts of the generated program: what :meth:`_consider` finds rule by rule."""
         program = self.program
-        assert program is not None
         now = world.now
 
         def found(window: Window) -> None:
