@@ -98,6 +98,11 @@ def _literal(value: Any) -> str | None:
     return None
 
 
+def _guard(flag: str, test: str | None) -> str:
+    """``if flag and test:``, or ``if flag:`` without a test."""
+    return f"if {flag} and {test}:" if test is not None else f"if {flag}:"
+
+
 def _out(rule_name: str, scope: str) -> Callable[[str], list[str]]:
     """What reports a rule's window for the item in ``scope``."""
 
@@ -156,8 +161,12 @@ class _Generator:
             self.shared[(prefix, key)] = name
         return name
 
-    def rule_name(self, rule: CompiledRule) -> str:
-        return self.constant("R", rule, key=rule.id, about=f"rule {rule.id}")
+    def rule_name(self, rule: CompiledRule, *blocks: list[str]) -> str:
+        """The name of ``rule`` in the namespace; a comment naming it starts its lines in each of ``blocks``."""
+        name = self.constant("R", rule, key=rule.id, about=f"rule {rule.id}")
+        for lines in blocks:
+            lines.append(f"# {name}: rule {rule.id!r}")
+        return name
 
     def scratch(self) -> Compiler:
         """A compiler for the closures the generated code calls (the rulebook compiled already)."""
@@ -404,6 +413,11 @@ class _Generator:
         head += [f"    {name} = _U" for name in self.memos.get("candidate", [])]
         return "\n".join(head + body + ["    return None"]) + "\n"
 
+    def loop(self, flags: list[str], header: str, item: str, level: str, lines: list[str]) -> list[str]:
+        """A loop over the items of ``level``, run when one of ``flags`` holds: ``lines`` for each."""
+        head = [f"if {' or '.join(flags)}:", f"    {header}", f"        {item}"]
+        return head + [f"        {name} = _U" for name in self.memos.get(level, [])] + _indent(lines, "        ")
+
     def application_function(self, levels: dict[str, list[tuple[CompiledRule, Mapping[str, Any]]]]) -> str:
         self.memos = {}
         app: list[str] = []  # in the application's body
@@ -420,8 +434,7 @@ class _Generator:
             return name
 
         for rule, spec in levels.get("application", []):
-            rule_name = self.rule_name(rule)
-            app.append(f"# {rule_name}: rule {rule.id!r}")
+            rule_name = self.rule_name(rule, app)
             test = self.test(self.conjuncts(spec.get("when"), "application"), "application", "application")
             indent = "    " if test is not None else ""
             if test is not None:
@@ -429,20 +442,16 @@ class _Generator:
             app += self.window(rule, spec, "application", "sa", indent, _out(rule_name, "sa"))
 
         for rule, spec in levels.get("interview", []):
-            rule_name = self.rule_name(rule)
-            app.append(f"# {rule_name}: rule {rule.id!r}")
-            interview.append(f"# {rule_name}: rule {rule.id!r}")
+            rule_name = self.rule_name(rule, app, interview)
             parts = self.conjuncts(spec.get("when"), "interview")
             outer = flag(app, self.test(parts, "application", "interview"), "k")
             interview_flags.append(outer)
             here = self.test(parts, "interview", "interview")
-            interview.append(f"if {outer}" + (f" and {here}:" if here is not None else ":"))
+            interview.append(_guard(outer, here))
             interview += self.window(rule, spec, "interview", "si", "    ", _out(rule_name, "si"))
 
         for rule, spec in levels.get("interviewer", []):
-            rule_name = self.rule_name(rule)
-            for lines in (app, interview, person):
-                lines.append(f"# {rule_name}: rule {rule.id!r}")
+            rule_name = self.rule_name(rule, app, interview, person)
             parts = self.conjuncts(spec.get("when"), "interviewer")
             outer = flag(app, self.test(parts, "application", "interviewer"), "k")
             interview_flags.append(outer)
@@ -451,7 +460,7 @@ class _Generator:
                 held = self.fresh("w")
                 here = self.test(parts, "interview", "interviewer")
                 interview.append(f"{held} = None")
-                interview.append(f"if {outer}" + (f" and {here}:" if here is not None else ":"))
+                interview.append(_guard(outer, here))
 
                 def keep(w: str, held: str = held, distinct: bool = rule.distinct) -> list[str]:
                     window = [f"{held} = {w}"]
@@ -468,13 +477,11 @@ class _Generator:
             interview[-1] = f"{inner} = {outer}" + (f" and {test_iv}" if test_iv is not None else "")
             person_flags.append(inner)
             here = self.test(parts, "interviewer", "interviewer")
-            person.append(f"if {inner}" + (f" and {here}:" if here is not None else ":"))
+            person.append(_guard(inner, here))
             person += self.window(rule, spec, "interviewer", "sp", "    ", _out(rule_name, "sp"))
 
         for rule, spec in levels.get("reference", []):
-            rule_name = self.rule_name(rule)
-            for lines in (app, reference):
-                lines.append(f"# {rule_name}: rule {rule.id!r}")
+            rule_name = self.rule_name(rule, app, reference)
             parts = self.conjuncts(spec.get("when"), "reference")
             test = self.test(parts, "application", "reference")
             if rule.shared_window:
@@ -495,30 +502,18 @@ class _Generator:
             outer = flag(app, test, "k")
             reference_flags.append(outer)
             here = self.test(parts, "reference", "reference")
-            reference.append(f"if {outer}" + (f" and {here}:" if here is not None else ":"))
+            reference.append(_guard(outer, here))
             reference += self.window(rule, spec, "reference", "sr", "    ", _out(rule_name, "sr"))
 
         body = ["def application(world, view, out):", "    now = world.now", "    sa = Scope(world, view)"]
         body += [f"    {name} = _U" for name in self.memos.get("application", [])]
         body += _indent(app, "    ")
+        if person_flags:
+            interview += self.loop(person_flags, "for person in interview.interviewers:", "sp = Scope(world, view, interview, person)", "interviewer", person)
         if interview_flags:
-            body.append(f"    if {' or '.join(interview_flags)}:")
-            body.append("        for interview in view.application.interviews:")
-            body.append("            si = Scope(world, view, interview)")
-            body += [f"            {name} = _U" for name in self.memos.get("interview", [])]
-            body += _indent(interview, "            ")
-            if person_flags:
-                body.append(f"            if {' or '.join(person_flags)}:")
-                body.append("                for person in interview.interviewers:")
-                body.append("                    sp = Scope(world, view, interview, person)")
-                body += [f"                    {name} = _U" for name in self.memos.get("interviewer", [])]
-                body += _indent(person, "                    ")
+            body += _indent(self.loop(interview_flags, "for interview in view.application.interviews:", "si = Scope(world, view, interview)", "interview", interview), "    ")
         if reference_flags:
-            body.append(f"    if {' or '.join(reference_flags)}:")
-            body.append("        for reference in world.candidate.references:")
-            body.append("            sr = Scope(world, view, reference=reference)")
-            body += [f"            {name} = _U" for name in self.memos.get("reference", [])]
-            body += _indent(reference, "            ")
+            body += _indent(self.loop(reference_flags, "for reference in world.candidate.references:", "sr = Scope(world, view, reference=reference)", "reference", reference), "    ")
         body.append("    return None")
         return "\n".join(body) + "\n"
 
