@@ -5,7 +5,8 @@ one, :func:`get_vocabulary`, in ``_installed``), the
 :class:`Scope` a fact reads (``_scope``: indexed views over a state), the built-in
 facts and operators (``_facts``, ``_operators``, registered by the plugin
 :mod:`followup.rules.plugin`), the rulebook schema (``_schema``), the compiler that
-turns validated YAML into plain callables (``_compiler``), and loading with
+turns validated YAML into plain callables (``_compiler``), the code generator that
+writes a compiled rulebook's fan-out as Python source (``_codegen``), and loading with
 ``extends:`` and overlays (``_rulebook``). The shipped rulebook is ``default.yaml`` in
 this package.
 
