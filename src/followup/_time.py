@@ -283,17 +283,10 @@ class Calendar:
         if abs(count) > MAX_OFFSET["business_days"]:
             raise ValueError(f"{count} business days is more than the {MAX_OFFSET['business_days']:,} allowed")
         local = self.local(instant)
-        day = local.date()
-        step = _ONE_DAY if count >= 0 else -_ONE_DAY
-        remaining = abs(count)
-        scanned = 0
-        while remaining:
-            day += step
-            scanned += 1
-            if self.is_business_day(day):
-                remaining -= 1
-            elif scanned > 7 * abs(count) + 366:  # a calendar with (nearly) no business days
-                raise ValueError(f"no {abs(count)} business days within {scanned} days of {local.date()}")
+        try:
+            day = _business_day(self, local.date(), count)
+        except TypeError:  # holidays that cannot be hashed (a plain set): not cached
+            day = _count_business_days(self, local.date(), count)
         return local_wall_time(day, local.time().replace(tzinfo=None), self.tz)
 
     def add_days(self, instant: dt.datetime, count: int) -> dt.datetime:
@@ -315,17 +308,45 @@ class Calendar:
 
     def at_clock(self, instant: dt.datetime, clock: dt.time) -> dt.datetime:
         """The same local date as ``instant``, at local time ``clock``."""
-        return local_wall_time(self.local(instant).date(), clock, self.tz)
+        return _pinned(self.local(instant).date(), clock, self.tz)
 
     def start_of_date(self, day: dt.date) -> dt.datetime:
         """Local midnight (or the first instant) of ``day``."""
-        return local_wall_time(day, dt.time(0, 0), self.tz)
+        return _pinned(day, _MIDNIGHT, self.tz)
 
     def describe(self) -> str:
         """``America/New_York, holidays US, 09:00-17:00``: what this calendar counts with."""
         holidays = self.holidays
         where = repr(holidays)[len("HolidaySet(") : -1] if isinstance(holidays, HolidaySet) else "none"
         return f"{zone_name(self.tz)}, holidays {where}, {self.workday_start:%H:%M}-{self.workday_end:%H:%M}"
+
+
+_MIDNIGHT = dt.time(0, 0)
+
+#: a day at a fixed time of day (``start_of_day``, ``end_of_day``, ``"09:30"``): the same
+#: few days and times come back for every rule and state, so each is worked out once
+_pinned = lru_cache(maxsize=8192)(local_wall_time)
+
+
+def _count_business_days(calendar: Calendar, start: dt.date, count: int) -> dt.date:
+    """The date ``count`` business days of ``calendar`` from ``start`` (negative: back),
+    counting from ``start``, business day or not."""
+    day = start
+    step = _ONE_DAY if count >= 0 else -_ONE_DAY
+    remaining = abs(count)
+    scanned = 0
+    while remaining:
+        day += step
+        scanned += 1
+        if calendar.is_business_day(day):
+            remaining -= 1
+        elif scanned > 7 * abs(count) + 366:  # a calendar with (nearly) no business days
+            raise ValueError(f"no {abs(count)} business days within {scanned} days of {start}")
+    return day
+
+
+#: worked out once per calendar, date and count: many windows count from the same days
+_business_day = lru_cache(maxsize=8192)(_count_business_days)
 
 
 @lru_cache(maxsize=256)
