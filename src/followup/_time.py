@@ -63,10 +63,10 @@ def supported(value: dt.date, text: str | None = None) -> None:
     Checked on the year first, so an instant at the edge of what Python can hold
     (9999-12-31T23:59:59-12:00) is refused before any arithmetic could overflow.
     """
-    shown = repr(text) if text is not None else value.isoformat()
     if not EARLIEST.year <= value.year <= LATEST.year or (
         isinstance(value, dt.datetime) and value.tzinfo is not None and not EARLIEST <= value <= LATEST
     ):
+        shown = repr(text) if text is not None else value.isoformat()
         raise ValueError(f"{shown} is outside the supported range, the years {EARLIEST.year} to {LATEST.year}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,18 @@ from .._time import (
 )
 from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
-from ._source import excerpt, load_document, locate
+from ._source import LocatedDict, excerpt, load_document, locate
 from ._validation import schema_problems, suggest
 
 __all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
 
 #: the fields of a contact that say what the employer said (only on a reply)
 REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
+
+
+#: dates and datetimes in ISO 8601's extended format, which ``datetime.fromisoformat`` reads
+#: exactly as pendulum does (anything else goes through pendulum's parser)
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?\Z", re.ASCII)
 
 
 def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True) -> dt.datetime:
@@ -40,10 +46,17 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
     and a plain date means the start of that day in ``tz`` (unless ``dates`` is
     false). Raises :class:`ValueError` with a message meant for a person.
     """
+    value = text.strip()
+    if _PLAIN_ISO.match(value):  # the common spellings, which datetime reads as pendulum does
+        try:
+            plain: dt.date | dt.datetime = (dt.date if len(value) == 10 else dt.datetime).fromisoformat(value)
+        except ValueError:
+            pass  # e.g. February 30th: the message below says so
+        else:
+            return _aware(plain, text, tz, dates)
     from pendulum.parsing import parse_iso8601
     from pendulum.parsing.exceptions import ParserError
 
-    value = text.strip()
     if len(value) > 100:
         raise ValueError(f"{excerpt(text[:40])}… ({len(text):,} characters) is not an ISO 8601 date or datetime")
     named_zone: dt.tzinfo | None = None
@@ -60,7 +73,15 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
             f"{excerpt(text)} is not an ISO 8601 date or datetime (e.g. 2026-03-02T14:00:00+01:00)"
         ) from None
     if isinstance(parsed, dt.date | dt.datetime):
-        supported(parsed, text)
+        return _aware(parsed, text, tz, dates, named_zone)
+    raise ValueError(f"{excerpt(text)} is not a date or datetime")
+
+
+def _aware(
+    parsed: dt.date | dt.datetime, text: str, tz: dt.tzinfo | None, dates: bool, named_zone: dt.tzinfo | None = None
+) -> dt.datetime:
+    """The instant ``parsed`` (read from ``text``) means, by the rules of :func:`parse_instant`."""
+    supported(parsed, text)
     if isinstance(parsed, dt.datetime):
         if named_zone is not None:
             if parsed.tzinfo is not None:
@@ -77,7 +98,7 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
         moment = parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
         supported(moment, text)
         return moment
-    if isinstance(parsed, dt.date) and named_zone is None:
+    if named_zone is None:
         if tz is None or not dates:
             raise ValueError(f"{excerpt(text)} is a date; a datetime is needed here (e.g. {text}T14:00)")
         return local_wall_time(parsed, dt.time(0, 0), tz)
@@ -115,8 +136,11 @@ class _Reader:
         self.employer_tz: dt.tzinfo | None = None
         #: where each free text was written, by field label (see State.sources)
         self.sources: dict[str, str] = {}
+        self.located = isinstance(document, LocatedDict)
 
     def source(self, label: str, steps: list[str | int]) -> None:
+        if not self.located:
+            return  # a plain mapping: its texts were written nowhere
         mark = locate(self.document, steps)
         if mark is not None and mark.line:
             self.sources[label] = f"{mark.path}:{mark.line}"
