@@ -174,12 +174,12 @@ class _Generator:
                 raise Unsupported(keyword)
         declared = schema.get("type")
         guarded = (("object", "isinstance(x, dict)", objects), ("array", "isinstance(x, list)", arrays), ("string", "isinstance(x, str)", strings), ("number", _NUMBER, numbers))
-        for kind, test, checks in guarded:
-            if checks and declared == kind:  # the type is checked above
-                lines.extend(f"    {check}".replace("\n    ", "\n") for check in checks)
-            elif checks:
-                emit(f"    if {test}:")
-                lines.extend(f"        {check}" for check in checks)
+        for kind, guard, group in guarded:
+            if group and declared == kind:  # the type is checked above
+                lines.extend(f"    {check}".replace("\n    ", "\n") for check in group)
+            elif group:
+                emit(f"    if {guard}:")
+                lines.extend(f"        {check}" for check in group)
         emit("    return True")
         return "\n".join(lines)
 
