@@ -16,6 +16,7 @@ document ``jsonschema`` fails: the tests compare the two on the bad-input corpus
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -227,24 +228,40 @@ def checker_source(schema: Mapping[str, Any]) -> str:
     return "\n\n\n".join([_PRELUDE, *generator.functions, "\n".join([*generator.constants, f"check = {top}"]) + "\n"])
 
 
-_CACHE: dict[int, tuple[Mapping[str, Any], Check | None]] = {}
+_BY_ID: dict[int, tuple[Mapping[str, Any], Check | None]] = {}
+_BY_TEXT: dict[str, Check | None] = {}
 
 
 def checker(schema: Mapping[str, Any]) -> Check | None:
-    """``check(document) -> bool`` for ``schema``, compiled once per schema object
-    (``None`` when the schema uses a keyword the generator does not compile)."""
-    cached = _CACHE.get(id(schema))
+    """``check(document) -> bool`` for ``schema``, compiled once per schema (``None``
+    when the schema uses a keyword the generator does not compile).
+
+    Found again by the schema object, else by its JSON text, so a schema built anew
+    for each call (the rulebook schema of a vocabulary) is compiled only once.
+    """
+    cached = _BY_ID.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
+    text = json.dumps(schema, sort_keys=True, default=repr)
+    if text in _BY_TEXT:
+        function = _BY_TEXT[text]
+    else:
+        function = _build(schema)
+        if len(_BY_TEXT) > 32:
+            _BY_TEXT.clear()
+        _BY_TEXT[text] = function
+    if len(_BY_ID) > 64:
+        _BY_ID.clear()
+    _BY_ID[id(schema)] = (schema, function)  # the reference keeps the id from being reused
+    return function
+
+
+def _build(schema: Mapping[str, Any]) -> Check | None:
     try:
         source = checker_source(schema)
     except (Unsupported, re.error, TypeError, ValueError):
-        function: Check | None = None
-    else:
-        namespace: dict[str, Any] = {"_re": re, "_equal": _equal, "_unique": _unique}
-        exec(compile(source, f"<checker for {schema.get('$id', 'a schema')}>", "exec"), namespace)  # generated from the schema alone
-        function = namespace["check"]
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[id(schema)] = (schema, function)
+        return None
+    namespace: dict[str, Any] = {"_re": re, "_equal": _equal, "_unique": _unique}
+    exec(compile(source, f"<checker for {schema.get('$id', 'a schema')}>", "exec"), namespace)  # generated from the schema alone
+    function: Check = namespace["check"]
     return function
