@@ -83,6 +83,16 @@ def measure(count: int = 300, *, profile: bool = False) -> dict[str, Any]:
         return figures
 
 
+def _reset_postgres(url: str) -> None:
+    """Drop every followup table of the database at ``url``."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        tables = [row[0] for row in connection.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'followup_%'")]
+        for table in tables:
+            connection.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+
+
 def _worker(url: str, folder: str, name: str, queue: Any) -> None:
     queue.put(_run(url, folder, name))
 
@@ -96,7 +106,7 @@ def postgres_workers(count: int = 300, url: str | None = None) -> dict[str, Any]
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as scratch:
         for workers in (1, 2):
-            scale._reset_postgres(url)
+            _reset_postgres(url)
             _filled(url, count).close()
             queue = context.Queue()
             processes = [
@@ -115,7 +125,7 @@ def postgres_workers(count: int = 300, url: str | None = None) -> dict[str, Any]
             figures[f"{workers} delivered"] = delivered
             figures[f"{workers} rate"] = delivered / busy
             figures[f"{workers} wall s"] = wall
-        scale._reset_postgres(url)
+        _reset_postgres(url)
     figures["speedup"] = figures["2 rate"] / figures["1 rate"]
     return figures
 

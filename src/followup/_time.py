@@ -63,6 +63,8 @@ def supported(value: dt.date, text: str | None = None) -> None:
     Checked on the year first, so an instant at the edge of what Python can hold
     (9999-12-31T23:59:59-12:00) is refused before any arithmetic could overflow.
     """
+    if EARLIEST.year < value.year < LATEST.year:
+        return  # well inside the range, whatever the offset (at most a day) does
     if not EARLIEST.year <= value.year <= LATEST.year or (
         isinstance(value, dt.datetime) and value.tzinfo is not None and not EARLIEST <= value <= LATEST
     ):

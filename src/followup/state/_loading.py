@@ -423,7 +423,7 @@ class _Reader:
                 self.problem([*here, "interviewers", position, "id"], f"interviewer {excerpt(person['id'])} listed twice in interview {excerpt(item['id'])}")
                 continue
             seen_here.add(person["id"])
-            people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
+            people.append(_person(person))
         starts_at = self.instant(item, here, "starts_at", dates=False)
         ended_at = self.instant(item, here, "ended_at", dates=False)
         status = item.get("status", "happened" if "ended_at" in item else "scheduled")
@@ -442,13 +442,14 @@ class _Reader:
             self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {excerpt(item['id'])} is {excerpt(status)}")
         if starts_at is None and ended_at is None:
             return None  # its problem is reported
-        where = f"applications[{application_id}].interviews[{item['id']}]"
-        for name in ("topics", "strengths"):
-            for position, _text in enumerate(_items(item.get(name))):
-                self.source(f"{where}.{name}[{position}]", [*here, name, position])
-        for position, person in enumerate(_items(item.get("interviewers"))):
-            if isinstance(person, Mapping) and person.get("title"):
-                self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
+        if self.located:
+            where = f"applications[{application_id}].interviews[{item['id']}]"
+            for name in ("topics", "strengths"):
+                for position, _text in enumerate(_items(item.get(name))):
+                    self.source(f"{where}.{name}[{position}]", [*here, name, position])
+            for position, person in enumerate(_items(item.get("interviewers"))):
+                if isinstance(person, Mapping) and person.get("title"):
+                    self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
         return Interview(
             id=item["id"],
             starts_at=starts_at,
@@ -496,14 +497,15 @@ class _Reader:
         recruiter = None
         if isinstance(raw.get("recruiter"), Mapping):
             person = raw["recruiter"]
-            recruiter = Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
+            recruiter = _person(person)
             interviewer_ids.add(recruiter.id)
             if person.get("title"):
                 self.source(f"applications[{raw['id']}].recruiter.title", [*steps, "recruiter", "title"])
-        if raw.get("position"):
-            self.source(f"applications[{raw['id']}].position", [*steps, "position"])
-        for position, _text in enumerate(_items(raw.get("strengths"))):
-            self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
+        if self.located:
+            if raw.get("position"):
+                self.source(f"applications[{raw['id']}].position", [*steps, "position"])
+            for position, _text in enumerate(_items(raw.get("strengths"))):
+                self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
         reference_ids = {r.id for r in candidate.references}
         self.employer_tz = employer.tz  # the dates a reply gives are on the employer's clock
         contacts = self.contacts(_items(raw.get("contacts")), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
@@ -538,6 +540,11 @@ class _Reader:
             strengths=tuple(raw.get("strengths", ())),
             recruiter=recruiter,
         )
+
+
+def _person(raw: Mapping[str, Any]) -> Interviewer:
+    get: Any = raw.get  # (an id the schema found missing is read as None, as before)
+    return Interviewer(get("id"), get("name"), get("title"), get("email"), get("postal_address"), get("fax"), get("phone"))
 
 
 def _items(value: Any) -> list[Any]:

@@ -14,23 +14,42 @@ May import: ``followup.engine`` (for :class:`~followup.Action`), ``followup.stat
 
 from __future__ import annotations
 
-from ._store import (
-    JOURNAL,
-    Activation,
-    OutboxEntry,
-    Store,
-    StoreError,
-    StoreSpec,
-    SubjectFault,
-    action_from_dict,
-    action_to_dict,
-    collect_stores,
-    default_store_url,
-    get_stores,
-    open_store,
-    state_to_document,
-    utc,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._store import (
+        JOURNAL,
+        Activation,
+        OutboxEntry,
+        Store,
+        StoreError,
+        StoreSpec,
+        SubjectFault,
+        action_from_dict,
+        action_to_dict,
+        collect_stores,
+        default_store_url,
+        get_stores,
+        open_store,
+        state_to_document,
+        utc,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the built-in store plugin is registered without the store code.
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _store
+
+    value = getattr(_store, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "JOURNAL", "Activation", "OutboxEntry", "Store", "StoreError", "StoreSpec", "SubjectFault", "action_from_dict",
