@@ -17,7 +17,9 @@ does not import Jinja2 or smtplib.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._activation import (
@@ -53,54 +55,39 @@ if TYPE_CHECKING:
 # channel plugin imports ``followup.delivery.channels`` without the dispatcher, the
 # activations or the configuration reader coming along.
 _LAZY = {
-    "ACTIVATION_KINDS": "_activation",
-    "ActivationChanged": "_activation",
-    "RulebookMismatch": "_activation",
-    "activate": "_activation",
-    "active": "_activation",
-    "fingerprint": "_activation",
-    "guard_for": "_activation",
-    "resolve_config": "_activation",
-    "resolve_rules": "_activation",
-    "MEDIA": "_channel",
-    "MEDIA_ORDER": "_channel",
-    "TASK_MEDIA": "_channel",
-    "Block": "_channel",
-    "Channel": "_channel",
-    "ChannelSpec": "_channel",
-    "DeliveryError": "_channel",
-    "Message": "_channel",
-    "Party": "_channel",
-    "Receipt": "_channel",
-    "collect_channels": "_channel",
-    "get_channels": "_channel",
-    "CONFIG_SCHEMA": "_config",
-    "Config": "_config",
-    "load_config": "_config",
-    "validate_channel_settings": "_config",
-    "ChannelUnavailable": "_dispatcher",
-    "Dispatcher": "_dispatcher",
-    "DEFAULT_CHANNEL": "_routing",
-    "DEFAULT_ROUTES": "_routing",
-    "route": "_routing",
-    "route_name": "_routing",
-    "routes": "_routing",
+    "ACTIVATION_KINDS": "._activation",
+    "ActivationChanged": "._activation",
+    "RulebookMismatch": "._activation",
+    "activate": "._activation",
+    "active": "._activation",
+    "fingerprint": "._activation",
+    "guard_for": "._activation",
+    "resolve_config": "._activation",
+    "resolve_rules": "._activation",
+    "MEDIA": "._channel",
+    "MEDIA_ORDER": "._channel",
+    "TASK_MEDIA": "._channel",
+    "Block": "._channel",
+    "Channel": "._channel",
+    "ChannelSpec": "._channel",
+    "DeliveryError": "._channel",
+    "Message": "._channel",
+    "Party": "._channel",
+    "Receipt": "._channel",
+    "collect_channels": "._channel",
+    "get_channels": "._channel",
+    "CONFIG_SCHEMA": "._config",
+    "Config": "._config",
+    "load_config": "._config",
+    "validate_channel_settings": "._config",
+    "ChannelUnavailable": "._dispatcher",
+    "Dispatcher": "._dispatcher",
+    "DEFAULT_CHANNEL": "._routing",
+    "DEFAULT_ROUTES": "._routing",
+    "route": "._routing",
+    "route_name": "._routing",
+    "routes": "._routing",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
 
 
 __all__ = [
@@ -137,3 +124,5 @@ __all__ = [
     "routes",
     "validate_channel_settings",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

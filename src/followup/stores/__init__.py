@@ -14,7 +14,9 @@ May import: ``followup.engine`` (for :class:`~followup.Action`), ``followup.stat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._store import (
@@ -36,22 +38,10 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the built-in store plugin is registered without the store code.
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _store
-
-    value = getattr(_store, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "JOURNAL", "Activation", "OutboxEntry", "Store", "StoreError", "StoreSpec", "SubjectFault", "action_from_dict",
     "action_to_dict", "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
 ]
+
+# Imported on first use: the built-in store plugin is registered without the store code.
+__getattr__, __dir__ = lazy_attributes(__name__, dict.fromkeys(__all__, "._store"), __all__)
