@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,10 @@ from .._time import (
     zone,
     zone_name,
 )
+from ._checker import checker
 from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
-from ._source import LocatedDict, excerpt, load_document, locate
+from ._source import LocatedDict, excerpt, locate, parse_document, parse_plain_json, read_text_file
 from ._validation import schema_problems, suggest
 
 __all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
@@ -126,7 +128,7 @@ class _Reader:
     read is read, so that one run reports everything wrong with the file.
     """
 
-    def __init__(self, document: Any, path: str, *, tolerant: bool = False) -> None:
+    def __init__(self, document: Any, path: str, *, tolerant: bool = False, deferred: list[Any] | None = None) -> None:
         self.document = document
         self.path = path
         self.problems: list[Problem] = []
@@ -136,9 +138,15 @@ class _Reader:
         self.employer_tz: dt.tzinfo | None = None
         #: where each free text was written, by field label (see State.sources)
         self.sources: dict[str, str] = {}
-        self.located = isinstance(document, LocatedDict)
+        #: for a file read without positions: (label, steps) of each free text, located later
+        self.deferred = deferred
+        #: whether free texts' places are wanted (a file's document, with or without positions)
+        self.located = isinstance(document, LocatedDict) or deferred is not None
 
     def source(self, label: str, steps: list[str | int]) -> None:
+        if self.deferred is not None:
+            self.deferred.append((label, steps))
+            return
         if not self.located:
             return  # a plain mapping: its texts were written nowhere
         mark = locate(self.document, steps)
@@ -580,12 +588,68 @@ def state_from_document(document: Any, path: str = "<state>") -> State:
     return state
 
 
+class _DeferredSources(Mapping[str, str]):
+    """Where each free text of a file read without positions was written (see
+    :attr:`State.sources`): worked out by parsing the file again, with positions,
+    the first time it is asked."""
+
+    def __init__(self, text: str, path: str, places: list[tuple[str, list[str | int]]]) -> None:
+        self._text, self._path, self._places = text, path, places
+        self._found: dict[str, str] | None = None
+
+    def _resolved(self) -> dict[str, str]:
+        if self._found is None:
+            document = parse_document(self._text, self._path)
+            found: dict[str, str] = {}
+            for label, steps in self._places:
+                mark = locate(document, steps)
+                if mark is not None and mark.line:
+                    found[label] = f"{mark.path}:{mark.line}"
+            self._found = found
+        return self._found
+
+    def __getitem__(self, label: str) -> str:
+        return self._resolved()[label]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+
+def _state_from_json(document: Any, text: str, path: str) -> State | None:
+    """The state of a valid JSON document read without positions; ``None`` when it
+    has any problem (then it is read again with positions, to place each one)."""
+    check = checker(STATE_SCHEMA)
+    if not isinstance(document, dict) or check is None or not check(document):
+        return None
+    places: list[tuple[str, list[str | int]]] = []
+    try:
+        state = _Reader(document, path, deferred=places).read()
+    except InvalidInput:
+        return None
+    return replace(state, sources=_DeferredSources(text, path, places)) if places else state
+
+
 def load_state(source: str | Path | Mapping[str, Any]) -> State:
     """Load and validate a state document.
+
+    A JSON file is read by :mod:`json` and checked without positions; only when it
+    has a problem is it read again keeping the line and column of every value, to
+    say where each problem is. A YAML file is read keeping them (by libyaml).
 
     :param source: a path to a YAML or JSON file, or an already-parsed mapping.
     :raises InvalidInput: listing every problem with file, line and column.
     """
     if isinstance(source, Mapping):
         return state_from_document(dict(source) if not isinstance(source, dict) else source)
-    return state_from_document(load_document(source), str(source))
+    name = str(source)
+    text = read_text_file(source)
+    if name.endswith(".json"):
+        plain = parse_plain_json(text)
+        if plain is not None:
+            state = _state_from_json(plain, text, name)
+            if state is not None:
+                return state
+    return state_from_document(parse_document(text, name), name)
