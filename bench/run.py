@@ -168,6 +168,11 @@ class Report:
     tick_profile_size: int = 0
     command: str = ""
     stream: dict[str, Any] = field(default_factory=dict)
+    #: bench/loading.py, bench/startup.py, bench/dispatch_rate.py (see speed_figures)
+    loading: dict[str, Any] = field(default_factory=dict)
+    startup: dict[str, Any] = field(default_factory=dict)
+    dispatch: dict[str, Any] = field(default_factory=dict)
+    dispatch_pg: dict[str, Any] = field(default_factory=dict)
 
 
 def machine() -> dict[str, str]:
@@ -360,6 +365,120 @@ def cli_profile(argv: list[str], top: int = 12) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
+# Load + evaluate, start-up, the dispatcher's rate (bench/loading.py, startup.py, dispatch_rate.py)
+# ---------------------------------------------------------------------------
+
+
+def speed_figures(report: Report, apps: int, runs: int, dispatch_apps: int) -> None:
+    """Fill ``report.loading``, ``.startup``, ``.dispatch`` and ``.dispatch_pg``, each measured beside its peer."""
+    import dispatch_rate
+    import loading
+    import startup
+
+    report.loading = loading.measure(min(apps, 5000), runs)
+    print(f"  load + evaluate {report.loading['ratio']:.2f}x hand-written")
+    figures = startup.measure(max(runs * 2, 10))
+    figures["imports"] = [list(row) for row in figures["imports"]]
+    report.startup = figures
+    print(f"  followup agenda {figures['ratio']:.1f}x python -c pass")
+    report.dispatch = dispatch_rate.measure(dispatch_apps, profile=True)
+    print(f"  {report.dispatch['rate']:.0f} deliveries/s (SQLite, one worker)")
+    report.dispatch_pg = dispatch_rate.postgres_workers(dispatch_apps) or {}
+    if report.dispatch_pg:
+        print(f"  two PostgreSQL workers {report.dispatch_pg['speedup']:.2f}x one")
+
+
+def _speed_targets(report: Report) -> list[str]:
+    from dispatch_rate import TARGET_PG_SPEEDUP, TARGET_RATE
+    from loading import TARGET_LOAD_RATIO
+    from startup import TARGET_STARTUP_RATIO
+
+    rows = []
+    if report.loading:
+        ratio = report.loading["ratio"]
+        rows.append(f"| load + evaluate at least {TARGET_LOAD_RATIO}x hand-written parsing + evaluating | {ratio:.2f}x | {_met(ratio >= TARGET_LOAD_RATIO)} |")
+    if report.startup:
+        ratio = report.startup["ratio"]
+        rows.append(f"| `followup agenda` within {TARGET_STARTUP_RATIO:.0f}x `python -c pass` | {ratio:.1f}x | {_met(ratio <= TARGET_STARTUP_RATIO)} |")
+    if report.dispatch:
+        rate = report.dispatch["rate"]
+        rows.append(f"| at least {TARGET_RATE:.0f} deliveries/s to the outbox, one worker, SQLite | {rate:.0f}/s | {_met(rate >= TARGET_RATE)} |")
+    if report.dispatch_pg:
+        speedup = report.dispatch_pg["speedup"]
+        rows.append(f"| two PostgreSQL workers at least {TARGET_PG_SPEEDUP}x one | {speedup:.2f}x | {_met(speedup >= TARGET_PG_SPEEDUP)} |")
+    elif report.dispatch:
+        rows.append(f"| two PostgreSQL workers at least {TARGET_PG_SPEEDUP}x one | not measured (no FOLLOWUP_TEST_POSTGRES_URL) | |")
+    return rows
+
+
+def _speed_sections(report: Report) -> list[str]:
+    lines: list[str] = []
+    if report.loading:
+        figures = report.loading
+        lines += [
+            "",
+            "## Load + evaluate",
+            "",
+            "What an embedding tool pays for a state it holds as a dict: `load_state(document)`",
+            "(schema check, then the model) and `Engine.evaluate`, next to building the same",
+            "model objects by hand (`datetime.fromisoformat`, no checks) and running the",
+            "hand-written R1-R4 (`bench/loading.py`; both find the same actions):",
+            "",
+            "| | applications/s |",
+            "| --- | ---: |",
+            f"| hand-written parsing + evaluating | {figures['hand-written apps/s']:,.0f} |",
+            f"| followup `load_state` + `evaluate` | {figures['followup apps/s']:,.0f} ({figures['ratio']:.2f}x) |",
+            f"| followup `load_state` alone | {figures['load apps/s']:,.0f} |",
+            f"| followup `evaluate` alone | {figures['evaluate apps/s']:,.0f} |",
+            "",
+            f"Loading costs {figures['load / evaluate']:.1f}x evaluating. A valid document is checked by",
+            "the schema's generated checker (`followup.state._checker`); `jsonschema` runs only",
+            "for an invalid one, to word and place its errors.",
+        ]
+    if report.startup:
+        figures = report.startup
+        lines += [
+            "",
+            "## Start-up, imports left",
+            "",
+            f"`bench/startup.py`: `followup agenda` {figures['agenda ms']:.0f} ms against `python -c pass`",
+            f"{figures['python ms']:.0f} ms ({figures['ratio']:.1f}x), medians of interleaved runs with the",
+            f"holiday dates kept on disk; a first run, without them, took {figures['agenda ms without the holiday cache']:.0f} ms.",
+            "The imports that take longest by their own time (`python -X importtime`):",
+            "",
+            "| module | own | with what it imports |",
+            "| --- | ---: | ---: |",
+            *(f"| `{name}` | {own:.1f} ms | {cumulative:.1f} ms |" for name, own, cumulative in figures["imports"]),
+        ]
+    if report.dispatch:
+        figures = report.dispatch
+        lines += [
+            "",
+            "## Deliveries per second",
+            "",
+            f"`bench/dispatch_rate.py`: {figures['applications']:,} due applications in a SQLite store, the",
+            "default rulebook, every medium routed to the file outbox, one worker until nothing",
+            f"is due: {figures['delivered']:,} deliveries in {figures['seconds']:.1f} s, **{figures['rate']:.0f} per second**.",
+        ]
+        if report.dispatch_pg:
+            pg = report.dispatch_pg
+            lines += [
+                f"On PostgreSQL, one worker: {pg['1 rate']:.0f} per second; two worker processes on the same",
+                f"data: {pg['2 rate']:.0f} per second together ({pg['speedup']:.2f}x).",
+            ]
+        lines += [
+            "",
+            "Where one worker spends its time (cProfile of the dispatcher's thread; rendering,",
+            "checking and writing the file happen in its courier thread, inside `_deliver`):",
+            "",
+            "| function | calls | share |",
+            "| --- | ---: | ---: |",
+            *figures.get("profile", []),
+        ]
+    return lines
+
+
+# ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
 
@@ -415,6 +534,7 @@ def render(report: Report) -> str:
             lines.append(f"| {backend}: tick at 1 M stored within {TARGET_TICK_GROWTH:.0f}x of 10 k | {value:.2f}x | {_met(value <= TARGET_TICK_GROWTH)} |")
     else:
         lines.append(f"| tick at 1 M stored within {TARGET_TICK_GROWTH:.0f}x of 10 k | {_tick_estimate(report)} | {'**missed** (extrapolated)' if len(report.ticks.get('SQLite', {})) >= 2 else 'not measured'} |")
+    lines += _speed_targets(report)
     if report.stream.get("peak_mb") is not None:
         peak = report.stream["peak_mb"]
         lines.append(f"| streaming {report.stream['apps']:,} applications under {TARGET_STREAM_MB:.0f} MB | {peak:.0f} MB | {_met(peak < TARGET_STREAM_MB)} |")
@@ -548,6 +668,7 @@ def render(report: Report) -> str:
         "",
     ]
     lines += _scale_section(report)
+    lines += _speed_sections(report)
     lines += [
         "",
         "## Plot",
@@ -711,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="reuse the streaming figures saved by `python bench/scale.py stream N FILE` instead of measuring again",
     )
+    parser.add_argument("--dispatch-apps", type=int, default=300, help="due applications the deliveries-per-second figures dispatch (default 300)")
     parser.add_argument("--quick", action="store_true", help="2000 applications, 3 runs, small stores; print only")
     parser.add_argument("--no-scale", action="store_true", help="skip the store benchmarks (tick and streaming)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write the report")
@@ -739,6 +861,7 @@ def main(argv: list[str] | None = None) -> int:
         return write(report, args.output)
     if args.quick:
         args.apps, args.runs, args.tick_sizes, args.stream = 2000, 3, "1000,10000", 10_000
+        args.dispatch_apps = min(args.dispatch_apps, 100)
     report = Report(machine=machine(), apps=args.apps, runs=args.runs)
     report.command = " ".join(["python bench/run.py", *(a if " " not in a else repr(a) for a in (argv if argv is not None else sys.argv[1:]))])
     print(f"workload: {args.apps:,} applications")
@@ -756,6 +879,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  followup agenda {report.cli_ms:.0f} ms, python -c pass {report.python_ms:.0f} ms")
     del states
     gc.collect()
+    print("load + evaluate, start-up, deliveries per second:")
+    speed_figures(report, args.apps, args.runs, args.dispatch_apps)
     if not args.no_scale:
         import scale
 

@@ -70,6 +70,9 @@ def templates(count: int = TEMPLATES) -> tuple[Any, list[Any]]:
     from followup.state import state_from_document
 
     applications = [a for document in workload.documents(count, seed=11) for a in document["applications"]]
+    for application in applications:  # one candidate accepts no offer here: an acceptance would end every other search
+        if application["status"] == "accepted":
+            application["status"] = "withdrawn"
     state = state_from_document({"version": 1, "candidate": CANDIDATE, "applications": applications}, "<templates>")
     return state.candidate, list(state.applications)
 

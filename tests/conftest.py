@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# no holiday dates kept in the user's cache folder by the tests (tests/test_holiday_cache.py
+# and tests/test_startup.py give it a folder of their own)
+os.environ.setdefault("FOLLOWUP_CACHE_DIR", "")
 
 from followup import Agenda, Engine, State, load_rulebook, load_state, parse_instant
 

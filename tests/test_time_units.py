@@ -96,6 +96,9 @@ def test_a_holiday_set_looks_each_year_up_once(monkeypatch: pytest.MonkeyPatch) 
         calls.append(kwargs.get("years"))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
+    from followup import _holidays
+
+    monkeypatch.setattr(_holidays, "_memory", None)  # no year known yet, in memory or on disk
     germany = HolidaySet("DE")
     monkeypatch.setattr(holidays, "country_holidays", counting)
     for day in (dt.date(2026, 12, 25), dt.date(2026, 12, 24), dt.date(2026, 1, 1), dt.date(2027, 1, 1)):

@@ -11,7 +11,9 @@ Load a state and a rulebook, evaluate, read the agenda::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._errors import FollowupError, InvalidInput, Problem
@@ -80,21 +82,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'followup' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "STATUSES",
     "Action",
@@ -140,3 +127,5 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

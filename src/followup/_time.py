@@ -63,10 +63,12 @@ def supported(value: dt.date, text: str | None = None) -> None:
     Checked on the year first, so an instant at the edge of what Python can hold
     (9999-12-31T23:59:59-12:00) is refused before any arithmetic could overflow.
     """
-    shown = repr(text) if text is not None else value.isoformat()
+    if EARLIEST.year < value.year < LATEST.year:
+        return  # well inside the range, whatever the offset (at most a day) does
     if not EARLIEST.year <= value.year <= LATEST.year or (
         isinstance(value, dt.datetime) and value.tzinfo is not None and not EARLIEST <= value <= LATEST
     ):
+        shown = repr(text) if text is not None else value.isoformat()
         raise ValueError(f"{shown} is outside the supported range, the years {EARLIEST.year} to {LATEST.year}")
 
 
@@ -209,18 +211,20 @@ class HolidaySet:
     """The public holidays of one country (and subdivision), looked up year by year.
 
     Wraps the ``holidays`` package and keeps each year's dates as a plain set, so the
-    question "is this date a holiday?" costs one hash lookup.
+    question "is this date a holiday?" costs one hash lookup; the sets are also kept
+    on disk between runs (:mod:`followup._holidays`), so a command that has seen a
+    calendar before does not import ``holidays`` at all.
     """
 
     __slots__ = ("_years", "country", "subdivision")
 
     def __init__(self, country: str, subdivision: str | None = None) -> None:
-        import holidays
+        from ._holidays import check_calendar
 
         self.country = country
         self.subdivision = subdivision
         # Raises NotImplementedError for unknown countries or subdivisions.
-        holidays.country_holidays(country, subdiv=subdivision, years=[])
+        check_calendar(country, subdivision)
         self._years: dict[int, frozenset[dt.date]] = {}
 
     def __contains__(self, day: object) -> bool:
@@ -228,10 +232,9 @@ class HolidaySet:
             return False
         dates = self._years.get(day.year)
         if dates is None:
-            import holidays
+            from ._holidays import holiday_dates
 
-            calendar = holidays.country_holidays(self.country, subdiv=self.subdivision, years=day.year)
-            dates = self._years[day.year] = frozenset(calendar.keys())
+            dates = self._years[day.year] = holiday_dates(self.country, self.subdivision, day.year)
         return day in dates
 
     def name(self, day: dt.date) -> str | None:

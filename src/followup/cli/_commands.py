@@ -13,10 +13,15 @@ if TYPE_CHECKING:
 __all__ = ["collect_commands"]
 
 
-def collect_commands(pm: pluggy.PluginManager, taken: Mapping[str, object] = {}) -> dict[str, click.Command]:
+def collect_commands(
+    pm: pluggy.PluginManager, taken: Mapping[str, object] = {}, *, lazy: bool = False
+) -> dict[str, click.Command]:
     """The subcommands the plugins of ``pm`` register, by name: followup's own (a built-in plugin) and others.
 
     :param taken: names already in use that no plugin may register.
+    :param lazy: leave followup's own commands as the names they are registered by
+        (:class:`~followup.cli.plugin.BuiltinCommand`, imported by
+        :func:`~followup.cli.plugin.loaded` when one is used).
     :raises PluginLoadError: a plugin registers something that is not a click
         command, or a name already taken (naming the plugin and the other owner).
     """
@@ -36,6 +41,10 @@ def collect_commands(pm: pluggy.PluginManager, taken: Mapping[str, object] = {})
         return f"the command {name!r} is added by both {describe(pm, first)} and {describe(pm, second)}"
 
     commands = collect(pm, "followup_register_commands", problem=problem, keys=lambda command: [command.name], clash=clash)
+    if not lazy:
+        from .plugin import loaded
+
+        commands = [loaded(command) for command in commands]
     return {command.name: command for command in commands}
 
 

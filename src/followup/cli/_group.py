@@ -17,7 +17,8 @@ class PluginGroup(click.Group):
     To find one of them the group asks that plugin alone (in a manager of its own),
     so ``followup validate`` loads no third-party plugin; any other name, and
     ``followup --help``, asks every installed plugin. A plugin command whose name
-    followup already has is an error naming the plugin.
+    followup already has is an error naming the plugin. Followup's own commands are
+    imported when one is looked up (see :class:`~followup.cli.plugin.BuiltinCommand`).
     """
 
     _own_commands: dict[str, click.Command] | None = None
@@ -31,7 +32,7 @@ class PluginGroup(click.Group):
 
             pm = PluginManager()
             pm.add_plugin(plugin, plugin.__name__)
-            self._own_commands = collect_commands(pm)
+            self._own_commands = collect_commands(pm, lazy=True)
         return self._own_commands
 
     def plugin_commands(self) -> dict[str, click.Command]:
@@ -39,7 +40,7 @@ class PluginGroup(click.Group):
         if self._plugin_commands is None:
             from ..plugins import get_plugin_manager
 
-            self._plugin_commands = collect_commands(get_plugin_manager(), taken=self.commands)
+            self._plugin_commands = collect_commands(get_plugin_manager(), taken=self.commands, lazy=True)
         return self._plugin_commands
 
     def forget_plugin_commands(self) -> None:
@@ -50,7 +51,11 @@ class PluginGroup(click.Group):
         command = super().get_command(ctx, cmd_name) or self.own_commands().get(cmd_name)
         if command is None:
             command = self.plugin_commands().get(cmd_name)
-        return command
+        if command is None:
+            return None
+        from .plugin import loaded  # (importing followup.cli imports no plugin machinery)
+
+        return loaded(command)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.plugin_commands()})

@@ -39,9 +39,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import queue
 import socket
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -125,29 +127,54 @@ class _Hung(Exception):
         self.handed_over = handed_over
 
 
-def _bounded(work: Callable[[Callable[[], None]], Any], timeout: float, name: str) -> Any:
-    """``work(handing_over)`` in a daemon thread; :class:`_Hung` after ``timeout``
-    seconds, saying whether ``work`` had called ``handing_over()`` by then (the
-    message was being given to the channel)."""
-    box: dict[str, Any] = {}
+class _Courier:
+    """One daemon thread that runs each delivery handed to it, within a timeout.
 
-    def handing_over() -> None:
-        box["handed_over"] = True
+    The thread is kept from one delivery to the next (starting a thread costs more
+    than a delivery to a local outbox). A delivery that overruns its timeout keeps
+    its thread busy: that thread is left to finish it and stop, and the next
+    delivery gets a new one. The thread ends when its dispatcher is collected.
+    """
 
-    def target() -> None:
-        try:
-            box["result"] = work(handing_over)
-        except BaseException as exc:  # noqa: BLE001 - handed to the dispatcher thread
-            box["error"] = exc
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Any] | None = None
 
-    thread = threading.Thread(target=target, name=f"followup-deliver-{name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise _Hung(bool(box.get("handed_over")))
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    def run(self, work: Callable[[Callable[[], None]], Any], timeout: float) -> Any:
+        """``work(handing_over)`` in the courier thread; :class:`_Hung` after ``timeout``
+        seconds, saying whether ``work`` had called ``handing_over()`` by then (the
+        message was being given to the channel)."""
+        if self._jobs is None:
+            self._jobs = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(self._jobs,), name="followup-deliver", daemon=True).start()
+            weakref.finalize(self, self._jobs.put, None)  # the thread ends with its dispatcher
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        self._jobs.put((work, box, done))
+        if not done.wait(timeout):
+            self._jobs.put(None)  # the thread stops once the overrunning delivery returns
+            self._jobs = None
+            raise _Hung(bool(box.get("handed_over")))
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue[Any]) -> None:
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            work, box, done = job
+
+            def handing_over(box: dict[str, Any] = box) -> None:
+                box["handed_over"] = True
+
+            try:
+                box["result"] = work(handing_over)
+            except BaseException as exc:  # noqa: BLE001 - handed to the dispatcher thread
+                box["error"] = exc
+            finally:
+                done.set()
 
 
 def _only(subject: str) -> dict[str, Any]:
@@ -220,6 +247,7 @@ class Dispatcher:
         self.guard = guard
         self.specs = self._collect_channels()
         self._channels: dict[str, Channel] = {}
+        self._courier = _Courier()
         caps = self.engine.rulebook.caps.values()
         self._per = {cap.per for cap in caps}
 
@@ -467,10 +495,15 @@ class Dispatcher:
         """Claim one due action, deliver and record it, and again, until none is left;
         returns the last evaluation (which has seen every outcome recorded)."""
         first = True
+        lock: str | None = None  # known from the previous round: no load outside the lock again
         while True:
-            state = self._load(subject, now)
-            with self.store.locked(self._lock_name(subject, state)):
+            if lock is None:
+                lock = self._lock_name(subject, self._load(subject, now))
+            with self.store.locked(lock):
                 state = self._load(subject, now)
+                if self._lock_name(subject, state) != lock:  # its company changed meanwhile: take the right lock
+                    lock = None
+                    continue
                 agenda = self.engine.evaluate(state, now, **_only(subject))
                 if first:
                     for action in agenda.actions:
@@ -646,7 +679,7 @@ class Dispatcher:
                 return message, channel.deliver(message)
 
             try:
-                message, receipt = _bounded(attempt, self.timeout, entry.key)
+                message, receipt = self._courier.run(attempt, self.timeout)
             except _Hung as hung:
                 if not hung.handed_over:
                     raise DeliveryError(f"writing and checking the message took longer than {self.timeout:g} s", transient=True) from None

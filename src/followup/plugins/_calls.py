@@ -182,11 +182,10 @@ def collect(
     owners: dict[str, str] = {}
     problems: list[str] = []
     for plugin_name, registered in registrations(pm, hook_name):
-        who = describe(pm, plugin_name)
         for item in registered:
             wrong = problem(item)
             if wrong is not None:
-                problems.append(f"{who} {wrong}")
+                problems.append(f"{describe(pm, plugin_name)} {wrong}")
                 continue
             claimed = list(keys(item)) if keys is not None else []
             clashes = [key for key in claimed if key in owners]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,11 @@ DEFAULT_RULEBOOK = "default"
 
 def default_rulebook_path() -> str:
     """Where the packaged default rulebook lives (``followup/rules/default.yaml``)."""
+    beside = Path(__file__).with_name("default.yaml")
+    if beside.is_file():  # an installed package on disk (importlib.resources costs an import)
+        return str(beside)
+    from importlib import resources
+
     return str(resources.files("followup") / "rules" / "default.yaml")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,21 @@ from .._time import (
     zone,
     zone_name,
 )
+from ._checker import checker
 from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
-from ._source import excerpt, load_document, locate
+from ._source import LocatedDict, excerpt, locate, parse_document, parse_plain_json, read_text_file
 from ._validation import schema_problems, suggest
 
 __all__ = ["REPLY_FIELDS", "load_state", "parse_instant", "state_from_checked_document", "state_from_document"]
 
 #: the fields of a contact that say what the employer said (only on a reply)
 REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
+
+
+#: dates and datetimes in ISO 8601's extended format, which ``datetime.fromisoformat`` reads
+#: exactly as pendulum does (anything else goes through pendulum's parser)
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?\Z", re.ASCII)
 
 
 def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True) -> dt.datetime:
@@ -40,10 +48,17 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
     and a plain date means the start of that day in ``tz`` (unless ``dates`` is
     false). Raises :class:`ValueError` with a message meant for a person.
     """
+    value = text.strip()
+    if _PLAIN_ISO.match(value):  # the common spellings, which datetime reads as pendulum does
+        try:
+            plain: dt.date | dt.datetime = (dt.date if len(value) == 10 else dt.datetime).fromisoformat(value)
+        except ValueError:
+            pass  # e.g. February 30th: the message below says so
+        else:
+            return _aware(plain, text, tz, dates)
     from pendulum.parsing import parse_iso8601
     from pendulum.parsing.exceptions import ParserError
 
-    value = text.strip()
     if len(value) > 100:
         raise ValueError(f"{excerpt(text[:40])}… ({len(text):,} characters) is not an ISO 8601 date or datetime")
     named_zone: dt.tzinfo | None = None
@@ -60,7 +75,15 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
             f"{excerpt(text)} is not an ISO 8601 date or datetime (e.g. 2026-03-02T14:00:00+01:00)"
         ) from None
     if isinstance(parsed, dt.date | dt.datetime):
-        supported(parsed, text)
+        return _aware(parsed, text, tz, dates, named_zone)
+    raise ValueError(f"{excerpt(text)} is not a date or datetime")
+
+
+def _aware(
+    parsed: dt.date | dt.datetime, text: str, tz: dt.tzinfo | None, dates: bool, named_zone: dt.tzinfo | None = None
+) -> dt.datetime:
+    """The instant ``parsed`` (read from ``text``) means, by the rules of :func:`parse_instant`."""
+    supported(parsed, text)
     if isinstance(parsed, dt.datetime):
         if named_zone is not None:
             if parsed.tzinfo is not None:
@@ -77,7 +100,7 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
         moment = parsed.replace(tzinfo=UTC if not offset else dt.timezone(offset))
         supported(moment, text)
         return moment
-    if isinstance(parsed, dt.date) and named_zone is None:
+    if named_zone is None:
         if tz is None or not dates:
             raise ValueError(f"{excerpt(text)} is a date; a datetime is needed here (e.g. {text}T14:00)")
         return local_wall_time(parsed, dt.time(0, 0), tz)
@@ -105,7 +128,7 @@ class _Reader:
     read is read, so that one run reports everything wrong with the file.
     """
 
-    def __init__(self, document: Any, path: str, *, tolerant: bool = False) -> None:
+    def __init__(self, document: Any, path: str, *, tolerant: bool = False, deferred: list[Any] | None = None) -> None:
         self.document = document
         self.path = path
         self.problems: list[Problem] = []
@@ -115,8 +138,17 @@ class _Reader:
         self.employer_tz: dt.tzinfo | None = None
         #: where each free text was written, by field label (see State.sources)
         self.sources: dict[str, str] = {}
+        #: for a file read without positions: (label, steps) of each free text, located later
+        self.deferred = deferred
+        #: whether free texts' places are wanted (a file's document, with or without positions)
+        self.located = isinstance(document, LocatedDict) or deferred is not None
 
     def source(self, label: str, steps: list[str | int]) -> None:
+        if self.deferred is not None:
+            self.deferred.append((label, steps))
+            return
+        if not self.located:
+            return  # a plain mapping: its texts were written nowhere
         mark = locate(self.document, steps)
         if mark is not None and mark.line:
             self.sources[label] = f"{mark.path}:{mark.line}"
@@ -399,7 +431,7 @@ class _Reader:
                 self.problem([*here, "interviewers", position, "id"], f"interviewer {excerpt(person['id'])} listed twice in interview {excerpt(item['id'])}")
                 continue
             seen_here.add(person["id"])
-            people.append(Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")}))
+            people.append(_person(person))
         starts_at = self.instant(item, here, "starts_at", dates=False)
         ended_at = self.instant(item, here, "ended_at", dates=False)
         status = item.get("status", "happened" if "ended_at" in item else "scheduled")
@@ -418,13 +450,14 @@ class _Reader:
             self.problem([*here, "rescheduled_to"], f"rescheduled_to is only for status 'rescheduled'; interview {excerpt(item['id'])} is {excerpt(status)}")
         if starts_at is None and ended_at is None:
             return None  # its problem is reported
-        where = f"applications[{application_id}].interviews[{item['id']}]"
-        for name in ("topics", "strengths"):
-            for position, _text in enumerate(_items(item.get(name))):
-                self.source(f"{where}.{name}[{position}]", [*here, name, position])
-        for position, person in enumerate(_items(item.get("interviewers"))):
-            if isinstance(person, Mapping) and person.get("title"):
-                self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
+        if self.located:
+            where = f"applications[{application_id}].interviews[{item['id']}]"
+            for name in ("topics", "strengths"):
+                for position, _text in enumerate(_items(item.get(name))):
+                    self.source(f"{where}.{name}[{position}]", [*here, name, position])
+            for position, person in enumerate(_items(item.get("interviewers"))):
+                if isinstance(person, Mapping) and person.get("title"):
+                    self.source(f"{where}.interviewers[{person['id']}].title", [*here, "interviewers", position, "title"])
         return Interview(
             id=item["id"],
             starts_at=starts_at,
@@ -472,14 +505,15 @@ class _Reader:
         recruiter = None
         if isinstance(raw.get("recruiter"), Mapping):
             person = raw["recruiter"]
-            recruiter = Interviewer(**{k: person.get(k) for k in ("id", "name", "title", "email", "postal_address", "fax", "phone")})
+            recruiter = _person(person)
             interviewer_ids.add(recruiter.id)
             if person.get("title"):
                 self.source(f"applications[{raw['id']}].recruiter.title", [*steps, "recruiter", "title"])
-        if raw.get("position"):
-            self.source(f"applications[{raw['id']}].position", [*steps, "position"])
-        for position, _text in enumerate(_items(raw.get("strengths"))):
-            self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
+        if self.located:
+            if raw.get("position"):
+                self.source(f"applications[{raw['id']}].position", [*steps, "position"])
+            for position, _text in enumerate(_items(raw.get("strengths"))):
+                self.source(f"applications[{raw['id']}].strengths[{position}]", [*steps, "strengths", position])
         reference_ids = {r.id for r in candidate.references}
         self.employer_tz = employer.tz  # the dates a reply gives are on the employer's clock
         contacts = self.contacts(_items(raw.get("contacts")), [*steps, "contacts"], interviewer_ids | reference_ids, interview_ids)
@@ -516,6 +550,11 @@ class _Reader:
         )
 
 
+def _person(raw: Mapping[str, Any]) -> Interviewer:
+    get: Any = raw.get  # (an id the schema found missing is read as None, as before)
+    return Interviewer(get("id"), get("name"), get("title"), get("email"), get("postal_address"), get("fax"), get("phone"))
+
+
 def _items(value: Any) -> list[Any]:
     """The items of a list in the document; nothing when it is not a list."""
     return value if isinstance(value, list) else []
@@ -549,12 +588,68 @@ def state_from_document(document: Any, path: str = "<state>") -> State:
     return state
 
 
+class _DeferredSources(Mapping[str, str]):
+    """Where each free text of a file read without positions was written (see
+    :attr:`State.sources`): worked out by parsing the file again, with positions,
+    the first time it is asked."""
+
+    def __init__(self, text: str, path: str, places: list[tuple[str, list[str | int]]]) -> None:
+        self._text, self._path, self._places = text, path, places
+        self._found: dict[str, str] | None = None
+
+    def _resolved(self) -> dict[str, str]:
+        if self._found is None:
+            document = parse_document(self._text, self._path)
+            found: dict[str, str] = {}
+            for label, steps in self._places:
+                mark = locate(document, steps)
+                if mark is not None and mark.line:
+                    found[label] = f"{mark.path}:{mark.line}"
+            self._found = found
+        return self._found
+
+    def __getitem__(self, label: str) -> str:
+        return self._resolved()[label]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+
+def _state_from_json(document: Any, text: str, path: str) -> State | None:
+    """The state of a valid JSON document read without positions; ``None`` when it
+    has any problem (then it is read again with positions, to place each one)."""
+    check = checker(STATE_SCHEMA)
+    if not isinstance(document, dict) or check is None or not check(document):
+        return None
+    places: list[tuple[str, list[str | int]]] = []
+    try:
+        state = _Reader(document, path, deferred=places).read()
+    except InvalidInput:
+        return None
+    return replace(state, sources=_DeferredSources(text, path, places)) if places else state
+
+
 def load_state(source: str | Path | Mapping[str, Any]) -> State:
     """Load and validate a state document.
+
+    A JSON file is read by :mod:`json` and checked without positions; only when it
+    has a problem is it read again keeping the line and column of every value, to
+    say where each problem is. A YAML file is read keeping them (by libyaml).
 
     :param source: a path to a YAML or JSON file, or an already-parsed mapping.
     :raises InvalidInput: listing every problem with file, line and column.
     """
     if isinstance(source, Mapping):
         return state_from_document(dict(source) if not isinstance(source, dict) else source)
-    return state_from_document(load_document(source), str(source))
+    name = str(source)
+    text = read_text_file(source)
+    if name.endswith(".json"):
+        plain = parse_plain_json(text)
+        if plain is not None:
+            state = _state_from_json(plain, text, name)
+            if state is not None:
+                return state
+    return state_from_document(parse_document(text, name), name)

@@ -42,6 +42,7 @@ __all__ = [
     "load_document",
     "locate",
     "parse_document",
+    "parse_plain_json",
     "read_text_file",
 ]
 
@@ -284,6 +285,29 @@ def _parse_json(text: str, path: str) -> Any:
     except ValueError as exc:  # an integer past Python's digit limit
         raise InvalidInput.single(path, f"not valid JSON: {excerpt(str(exc), 120)}") from None
     _check_plain(value, path)
+    return value
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate  # the positioned reading says which key, where
+    return out
+
+
+def parse_plain_json(text: str) -> Any:
+    """``text`` read by :mod:`json` alone, without positions; ``None`` unless it is
+    plainly fine (valid JSON, no duplicate key, within the depth and integer limits),
+    for :func:`parse_document` to read it again and say what is wrong, where."""
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+        _check_plain(value, "")
+    except (ValueError, RecursionError, _Duplicate, InvalidInput):
+        return None
     return value
 
 

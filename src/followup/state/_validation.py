@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from .._errors import Problem
+from ._checker import checker
 from ._source import excerpt, locate
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["schema_problems", "suggest"]
 
@@ -35,6 +36,8 @@ def _where(path: Any) -> str:
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import best_match
+
     if error.context and error.validator in ("anyOf", "oneOf"):
         yield best_match(error.context)
     else:
@@ -99,7 +102,16 @@ def _messages(top: ValidationError) -> Iterator[tuple[ValidationError, str, bool
 
 
 def schema_problems(document: Any, schema: dict[str, Any], path: str) -> list[Problem]:
-    """Every schema violation of ``document``, located in the file it came from."""
+    """Every schema violation of ``document``, located in the file it came from.
+
+    A document the schema's compiled checker passes has none; any other is checked
+    again by ``jsonschema`` (imported only then), whose errors are worded here.
+    """
+    check = checker(schema)
+    if check is not None and check(document):
+        return []
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     problems: list[Problem] = []
     seen: set[tuple[int, int, str]] = set()

@@ -14,25 +14,34 @@ May import: ``followup.engine`` (for :class:`~followup.Action`), ``followup.stat
 
 from __future__ import annotations
 
-from ._store import (
-    JOURNAL,
-    Activation,
-    OutboxEntry,
-    Store,
-    StoreError,
-    StoreSpec,
-    SubjectFault,
-    action_from_dict,
-    action_to_dict,
-    collect_stores,
-    default_store_url,
-    get_stores,
-    open_store,
-    state_to_document,
-    utc,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ._store import (
+        JOURNAL,
+        Activation,
+        OutboxEntry,
+        Store,
+        StoreError,
+        StoreSpec,
+        SubjectFault,
+        action_from_dict,
+        action_to_dict,
+        collect_stores,
+        default_store_url,
+        get_stores,
+        open_store,
+        state_to_document,
+        utc,
+    )
+
 
 __all__ = [
     "JOURNAL", "Activation", "OutboxEntry", "Store", "StoreError", "StoreSpec", "SubjectFault", "action_from_dict",
     "action_to_dict", "collect_stores", "default_store_url", "get_stores", "open_store", "state_to_document", "utc",
 ]
+
+# Imported on first use: the built-in store plugin is registered without the store code.
+__getattr__, __dir__ = lazy_attributes(__name__, dict.fromkeys(__all__, "._store"), __all__)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..plugins import hookimpl
-from ._store import StoreSpec
+
+if TYPE_CHECKING:
+    from ._store import StoreSpec
 
 
 def _open_memory(url: str, *, create: bool = True) -> Any:
@@ -23,6 +25,8 @@ def _open_sqlite(url: str, *, create: bool = True) -> Any:
 
 @hookimpl
 def followup_register_stores(register: Callable[[StoreSpec], None]) -> None:
+    from ._store import StoreSpec
+
     register(StoreSpec(schemes=("memory",), open=_open_memory, description="In this process's memory: tests and embedding."))
     register(
         StoreSpec(

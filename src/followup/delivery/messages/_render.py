@@ -25,7 +25,11 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
+import heapq
+import itertools
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,12 +66,59 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+class _Alarms:
+    """One daemon thread that fires each armed :class:`_Watchdog` whose time is up
+    (a thread per render would cost more than the render)."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.pending: list[tuple[float, int, _Watchdog]] = []
+        self.order = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def arm(self, watchdog: _Watchdog) -> None:
+        with self.condition:
+            heapq.heappush(self.pending, (watchdog.deadline, next(self.order), watchdog))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._watch, name="followup-render-watchdog", daemon=True)
+                self.thread.start()
+            self.condition.notify()
+
+    def _watch(self) -> None:
+        while True:
+            with self.condition:
+                while True:
+                    while self.pending and not self.pending[0][2].armed:
+                        heapq.heappop(self.pending)  # finished in time
+                    if not self.pending:
+                        self.condition.wait()
+                        continue
+                    delay = self.pending[0][0] - time.monotonic()
+                    if delay <= 0:
+                        due = heapq.heappop(self.pending)[2]
+                        break
+                    self.condition.wait(delay)
+            due.fire()
+
+
+_ALARMS = _Alarms()
+
+
+def _alarms_after_fork() -> None:
+    global _ALARMS
+    _ALARMS = _Alarms()  # a forked child has the parent's watchdog thread object, not the thread
+
+
+os.register_at_fork(after_in_child=_alarms_after_fork)
+
+
 class _Watchdog:
     """Interrupts the current thread with :class:`RenderLimit` once ``seconds`` have passed.
 
     The interruption is an asynchronous exception (``PyThreadState_SetAsyncExc``):
     it lands at the next bytecode the template runs, whatever it is doing, in any
     thread. Leaving the ``with`` block disarms it and clears one that fired too late.
+    One shared thread (:class:`_Alarms`) keeps the time of every watchdog.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -76,10 +127,9 @@ class _Watchdog:
         self.lock = threading.Lock()
         self.armed = False
         self.fired = False
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
+        self.deadline = 0.0
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self.lock:
             if self.armed:
                 self.fired = True
@@ -87,13 +137,13 @@ class _Watchdog:
 
     def __enter__(self) -> _Watchdog:
         self.armed = True
-        self.timer.start()
+        self.deadline = time.monotonic() + self.seconds
+        _ALARMS.arm(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self.lock:
             self.armed = False
-            self.timer.cancel()
             if self.fired:  # fired but perhaps not yet raised: clear it so it cannot land elsewhere
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), None)
 

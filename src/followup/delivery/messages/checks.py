@@ -57,6 +57,18 @@ def _dictionary(language: str) -> SpellChecker:
     return SpellChecker(language=language)
 
 
+class _Either:
+    """Membership in either of two sets, without joining them."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: set[str] | frozenset[str], second: set[str] | frozenset[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.first or word in self.second
+
+
 def misspelled(text: str, known: Iterable[str] = (), *, language: str = "en") -> dict[str, list[str]]:
     """The words of ``text`` the dictionary does not know, each with up to three suggestions.
 
@@ -65,7 +77,9 @@ def misspelled(text: str, known: Iterable[str] = (), *, language: str = "en") ->
     """
     from ._words import words
 
-    accepted = {word.lower() for word in known} | workplace_words()
+    extra = {word.lower() for word in known}
+    workplace = workplace_words()
+    accepted = _Either(extra, workplace)  # no copy of the shipped word list per message
     dictionary = _dictionary(language)
     found: dict[str, list[str]] = {}
     candidates: dict[str, str] = {}
