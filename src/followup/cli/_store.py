@@ -13,10 +13,12 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from .._errors import InvalidInput
 from ..state import CALLED_OFF, INTERVIEW_KINDS, INTERVIEW_STATUSES
 from ._options import at_option, config_option, instant, now_option, rules_option, store_option
+from ._tracker import tracker_options
 
 __all__ = ["COMMANDS"]
 
@@ -50,13 +52,27 @@ def init(store_url: str | None) -> None:
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @store_option
-def import_(file: str, store_url: str | None) -> None:
-    """Merge the state document FILE into the store (created if missing).
+@tracker_options
+def import_(file: str, store_url: str | None, state_path: str | None, **csv: Any) -> None:
+    """Merge the state document FILE into the store (created if missing), or add
+    the applications of a job tracker's CSV export (FILE.csv).
 
-    Applications and the candidate are replaced by the file's version; contacts
-    are added unless already logged; nothing is deleted. Importing the same file
-    twice changes nothing.
+    A state document: applications and the candidate are replaced by the file's
+    version; contacts are added unless already logged; nothing is deleted.
+
+    A CSV (see `--preset`, `--columns`): each row is an application, added to the
+    store or to --state FILE; a row the state holds already (same id, or same
+    company and position) is left alone; a refused row writes nothing at all.
+
+    Importing the same file twice changes nothing.
     """
+    if file.lower().endswith(".csv") or any(csv[name] for name in ("columns", "status_map", "date_format")) or csv["preset"] != "generic":
+        from ._tracker import import_tracker_csv
+
+        import_tracker_csv(file, state_path=state_path, store_url=store_url, **csv)
+        return
+    if state_path is not None and click.get_current_context().get_parameter_source("state_path") != ParameterSource.ENVIRONMENT:
+        raise InvalidInput.single("--state", "is for a CSV import; a state document is imported into a store (--store)")
     from ..state import load_state
 
     state = load_state(file)

@@ -5,7 +5,8 @@ Owns the frozen dataclasses of a state (:class:`State`, :class:`Candidate`,
 keeps source positions (``_source``), schema validation with "did you mean" hints
 (``_validation``), the published state schema (``_schema``) and :func:`load_state`
 (``_loading``), which turns a document into a :class:`State` or an
-:class:`~followup.InvalidInput` naming file, line and value.
+:class:`~followup.InvalidInput` naming file, line and value, and the reader of job
+trackers' CSV exports (``_tracker``).
 
 May import: ``followup._errors``, ``followup._time``. Nothing else of followup: every
 other area builds on this one.
@@ -35,6 +36,7 @@ from ._model import (
 )
 from ._schema import SCHEMA_BASE, STATE_SCHEMA
 from ._source import LocatedDict, LocatedList, Mark, excerpt, load_document, locate, parse_document, read_text_file
+from ._tracker import PRESETS, Preset, TrackerRow, read_tracker_csv
 from ._validation import schema_problems, suggest
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "LIVE_STATUSES",
     "MEDIA",
     "OUTCOMES",
+    "PRESETS",
     "SCHEMA_BASE",
     "STATE_SCHEMA",
     "STATUSES",
@@ -58,8 +61,10 @@ __all__ = [
     "LocatedList",
     "Mark",
     "Offer",
+    "Preset",
     "Reference",
     "State",
+    "TrackerRow",
     "excerpt",
     "load_document",
     "load_state",
@@ -67,6 +72,7 @@ __all__ = [
     "parse_document",
     "parse_instant",
     "read_text_file",
+    "read_tracker_csv",
     "schema_problems",
     "state_from_checked_document",
     "state_from_document",
