@@ -366,7 +366,7 @@ def test_the_agenda_shows_keys_as_written_not_as_emoji(capsys: pytest.CaptureFix
 
     path = tmp_path / "soon.yaml"
     path.write_text(yaml.safe_dump(state_doc(application("soon", interviews=[PANEL]), **BERLIN)), encoding="utf-8")
-    code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00")
+    code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00", "--wide")
     assert code == 0, err
     assert "status-call:soon:" in out
 

@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from .._errors import InvalidInput
 from ..state import CALLED_OFF, INTERVIEW_KINDS, INTERVIEW_STATUSES
+from ._complete import complete_application_ids
 from ._options import at_option, config_option, instant, now_option, rules_option, store_option
 from ._tracker import tracker_options
 
@@ -117,7 +118,7 @@ def log_group() -> None:
     """Record what happened: an interview, a contact, a status change."""
 
 @log_group.command("contact")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("kind")
 @store_option
 @at_option
@@ -230,7 +231,7 @@ def log_contact(
     click.echo(f"logged {kind} for {application}")
 
 @log_group.command("status")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("status")
 @store_option
 @at_option
@@ -244,7 +245,7 @@ def log_status(application: str, status: str, store_url: str | None, at: str | N
     click.echo(f"{application} is now {status}")
 
 @log_group.command("interview")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("interview_id")
 @store_option
 @click.option("--starts-at", metavar="ISO8601", help="When it starts (without an offset: on the candidate's clock).")
