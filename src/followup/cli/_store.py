@@ -449,6 +449,7 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
         wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "parked", "claimed"))
         entries = store.outbox(wanted)
         faults = store.faults()
+        tz = _zone(store) if store.has_state() else None
     finally:
         store.close()
     if fmt == "json":
@@ -463,7 +464,7 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
             width=200,
         )
         for fault in faults:
-            problems.add_row(fault.subject or "(candidate's own log)", fault.at.isoformat(timespec="seconds"), fault.error)
+            problems.add_row(fault.subject or "(candidate's own log)", _local(fault.at, tz), fault.error)
         console.print(problems)
     if not entries:
         click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
@@ -478,11 +479,18 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
         if entry.status == "parked":
             why = f"{why} (sent when the rulebook asks for it again; dropped when its window expires or the application ends)"
         if entry.status == "retrying" and entry.next_attempt_at is not None:
-            why = f"next attempt {entry.next_attempt_at.isoformat(timespec='seconds')}: {why}"
+            why = f"next attempt {_local(entry.next_attempt_at, tz)}: {why}"
         if entry.status == "delivered" and entry.receipt:
             why = str(entry.receipt.get("reference") or entry.receipt.get("detail") or "")
-        table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), entry.updated_at.isoformat(timespec="seconds"), why)
+        table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), _local(entry.updated_at, tz), why)
     console.print(table)
+
+
+def _local(moment: dt.datetime, tz: dt.tzinfo | None) -> str:
+    """``moment`` on the candidate's clock (the machine's when the store holds no state yet)."""
+    from .._time import format_local
+
+    return format_local(moment, tz if tz is not None else moment.astimezone().tzinfo or dt.UTC)
 
 
 def _resolve(store: Any, key: str, outcome: str) -> None:

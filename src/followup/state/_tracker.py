@@ -19,18 +19,18 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._errors import InvalidInput, Problem
+from .._private import safe_name
 from ._model import MEDIA, STATUSES
 from ._source import excerpt, read_text_file
 from ._validation import suggest
 
-__all__ = ["FIELDS", "PRESETS", "Preset", "TrackerRow", "read_tracker_csv", "slug"]
+__all__ = ["FIELDS", "PRESETS", "Preset", "TrackerRow", "read_tracker_csv"]
 
 #: the fields a column can fill, in the order they are documented
 FIELDS = (
@@ -50,8 +50,6 @@ FIELDS = (
     "notes",
 )
 _DATES = ("applied_at", "decision_expected_by", "follow_up_requested_on")
-#: the longest id made from a company and a position
-_LONGEST_ID = 60
 
 
 def _words(header: str) -> str:
@@ -144,24 +142,6 @@ class TrackerRow:
     skipped: str | None = None
 
 
-def slug(text: str, longest: int = _LONGEST_ID) -> str:
-    """``text`` as an id or a file name part: ASCII letters and digits joined by ``-``.
-
-    ``Ærø Café & Co.`` -> ``aero-cafe-co``; never empty (``x`` for a text without
-    letters or digits), never longer than ``longest``, never ``.`` or ``..``.
-    """
-    folded = unicodedata.normalize("NFKD", text.replace("æ", "ae").replace("Æ", "AE").replace("ß", "ss"))
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").casefold()
-    words = re.findall(r"[a-z0-9]+", ascii_text)
-    made = ""
-    for word in words:
-        candidate = f"{made}-{word}" if made else word
-        if len(candidate) > longest:
-            break
-        made = candidate
-    return made or (words[0][:longest] if words else "x")
-
-
 def read_tracker_csv(
     path: str | Path,
     *,
@@ -243,7 +223,7 @@ def _with_ids(name: str, rows: list[TrackerRow]) -> list[TrackerRow]:
             if identifier in taken:
                 problems.append(Problem(name, row.line, 0, f"row {row.row}: the id {identifier!r} is the id of row {taken[identifier]} already"))
         else:
-            base = slug(" ".join(str(application[k]) for k in ("company", "position") if k in application))
+            base = safe_name(" ".join(str(application[k]) for k in ("company", "position") if k in application))
             identifier, count = base, 1
             while identifier in taken or identifier in given:
                 count += 1
@@ -366,7 +346,7 @@ def _application(
         if values.get(column)
     }
     if recruiter:
-        fields["recruiter"] = {"id": slug(str(recruiter.get("name") or recruiter.get("email") or "contact"), 40), **recruiter}
+        fields["recruiter"] = {"id": safe_name(str(recruiter.get("name") or recruiter.get("email") or "contact"), 40), **recruiter}
     if values.get("notes"):
         fields["notes"] = values["notes"]
     if len(problems) > found:
