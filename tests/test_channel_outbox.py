@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
 from followup.delivery import Config, DeliveryError, Party
@@ -168,3 +170,12 @@ def test_the_date_header_is_when_the_file_was_written_on_the_candidates_clock(
     after = dt.datetime.now(dt.UTC)
     stamped = email.utils.parsedate_to_datetime(mail["Date"])
     assert before <= stamped <= after  # the system clock by default
+
+
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=80))
+def test_a_safe_name_is_always_a_plain_file_name_part(text: str, longest: int) -> None:
+    from followup._private import safe_name
+
+    name = safe_name(text, longest)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name)
+    assert 1 <= len(name) <= longest

@@ -119,7 +119,7 @@ def test_an_application_added_by_hand_is_not_imported_again(state: Path, tmp_pat
 
 
 def test_columns_statuses_and_date_formats_can_be_mapped(state: Path, tmp_path: Path) -> None:
-    sheet = write(tmp_path, "mine.csv", "Firm;Role;Stage;Sent\n".replace(";", ",") + "Orbit Maps,GIS Engineer,Phone screen,03/11/2026\n")
+    sheet = write(tmp_path, "mine.csv", "Firm;Role;Stage;Sent\nOrbit Maps;GIS Engineer;Phone screen;03/11/2026\n")  # semicolons
     code, _, err = followup(
         "import", str(sheet), "--state", str(state), "--columns", "company=Firm,position=Role",
         "--columns", "status=Stage", "--columns", "applied_at=Sent", "--status", "Phone screen=interviewing",

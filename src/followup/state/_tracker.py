@@ -8,7 +8,8 @@ notes column. Which header holds which field is a :class:`Preset`: ``generic`` (
 field names themselves and a few common spellings) or ``huntr`` (Huntr's job export);
 ``columns`` overrides any of them.
 
-Every row is checked before anything is returned, and every problem found is
+Cells are separated by commas, semicolons or tabs: whichever the header line uses
+most. Every row is checked before anything is returned, and every problem found is
 reported at once, naming the line, the column, the value and what would be valid.
 This module only reads: :func:`followup.journal.add_applications` writes.
 """
@@ -172,7 +173,9 @@ def read_tracker_csv(
     stages = {**{_words(k): v for k, v in chosen.statuses.items()}, **{s: s for s in STATUSES}}
     stages.update({_words(k): v for k, v in (statuses or {}).items()})
     text = read_text_file(path).removeprefix("\ufeff")  # spreadsheets often start UTF-8 with a byte-order mark
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)  # spreadsheets in many locales write ';'; some exports tabs
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
