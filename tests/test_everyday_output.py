@@ -23,6 +23,7 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CONFIG_HOME=str(home / ".config"),
         TMPDIR=str(tmp_path / "tmp"),
+        COLUMNS="200",  # tables as wide as a wide terminal (pytest-xdist sets 80)
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     return env

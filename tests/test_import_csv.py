@@ -233,3 +233,14 @@ def test_two_imports_of_one_file_at_once_add_each_application_once(state: Path, 
     ids = [a.id for a in load_state(state).applications]
     assert ids.count("orbit-maps-engineer-data-platform") == 1
     assert len(ids) == len(set(ids))
+
+
+def test_a_made_up_id_another_job_holds_gets_a_suffix(state: Path, tmp_path: Path) -> None:
+    assert followup("add", "application", "--state", str(state), "--id", "orbit-maps-gis-engineer",
+                    "--company", "Orbit Maps", "--position", "Backend Engineer", "--status", "applied")[0] == 0  # fmt: skip
+    sheet = write(tmp_path, "apps.csv", "company,position,status\nOrbit Maps,GIS Engineer,applied\n")
+    code, out, err = followup("import", str(sheet), "--state", str(state))
+    assert code == 0, err
+    assert "row 1: added orbit-maps-gis-engineer-2" in out
+    code, out, _ = followup("import", str(sheet), "--state", str(state))
+    assert "row 1: already there as orbit-maps-gis-engineer-2" in out

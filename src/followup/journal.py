@@ -32,7 +32,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._errors import InvalidInput
 from ._time import format_local
 from .engine import Action
-from .state import Contact, State, suggest
+from .state import Contact, State, TrackerRow, suggest
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -415,13 +415,14 @@ def _same_job(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def add_applications(
-    journal: Journal, rows: list[Any], *, at: dt.datetime, where: str, dry_run: bool = False
+    journal: Journal, rows: Sequence[TrackerRow], *, at: dt.datetime, where: str, dry_run: bool = False
 ) -> ImportReport:
     """Add the applications of a tracker's rows (:func:`followup.state.read_tracker_csv`) in one write.
 
-    A row whose application the state holds already (the same id, or the same
-    company and position) is left alone, so importing a file twice adds nothing the
-    second time. A row's notes become a ``note`` entry at ``at`` in the new
+    A row whose application the state holds already (the id the file gives it, or
+    the same company and position) is left alone, so importing a file twice adds
+    nothing the second time; an id made from the company and position that another
+    job holds gets ``-2`` (``-3``...). A row's notes become a ``note`` entry at ``at`` in the new
     application's log. Every new application is checked as ``followup add
     application`` checks one; if any is refused, nothing is written and the error
     names its row. With ``dry_run`` nothing is written either way.
@@ -430,21 +431,30 @@ def add_applications(
     """
     document = _plain_document(journal.document())
     existing = [a for a in (document.get("applications") or []) if isinstance(a, dict)]
+    taken = {str(a.get("id")) for a in existing}
     claimed: set[int] = set()
     added, present, skipped = [], [], []
-    items: list[tuple[Any, dict[str, Any]]] = []
+    items: list[tuple[TrackerRow, dict[str, Any]]] = []
     for row in rows:
         if row.application is None:
             skipped.append((row.row, row.skipped or "not an application"))
             continue
         fields = dict(row.application)
         match = next((i for i, a in enumerate(existing) if a.get("id") == fields["id"]), None)
+        if match is not None and not row.named and not _same_job(existing[match], fields):
+            match = None  # a made-up id that another job holds: not this one
         if match is None:
             match = next((i for i, a in enumerate(existing) if i not in claimed and _same_job(a, fields)), None)
         if match is not None:
             claimed.add(match)
             present.append((row.row, str(existing[match].get("id"))))
             continue
+        if str(fields["id"]) in taken:  # only a made-up id gets here: the next free one
+            base, count = str(fields["id"]), 2
+            while f"{base}-{count}" in taken:
+                count += 1
+            fields["id"] = f"{base}-{count}"
+        taken.add(str(fields["id"]))
         notes = fields.pop("notes", None)
         if notes:
             fields["contacts"] = [{"at": at.isoformat(timespec="seconds"), "kind": "note", "note": notes}]
@@ -472,7 +482,7 @@ def add_applications(
     return report
 
 
-def _blame_rows(journal: Journal, place: Place, items: list[tuple[Any, dict[str, Any]]], where: str) -> InvalidInput:
+def _blame_rows(journal: Journal, place: Place, items: list[tuple[TrackerRow, dict[str, Any]]], where: str) -> InvalidInput:
     """The problems of each refused row on its own, named by row and line."""
     from ._errors import Problem
 

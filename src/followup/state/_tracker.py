@@ -134,13 +134,16 @@ PRESETS: dict[str, Preset] = {
 class TrackerRow:
     """One row of the file: where it is, and the application it stands for.
 
-    ``application`` is ``None`` for a row skipped on purpose (``skipped`` says why).
+    ``application`` is ``None`` for a row skipped on purpose (``skipped`` says why);
+    ``named`` says its id came from the file (else it was made from the company and
+    position, and may be changed to keep it apart from another application's).
     """
 
     row: int
     line: int
     application: dict[str, Any] | None
     skipped: str | None = None
+    named: bool = False
 
 
 def read_tracker_csv(
@@ -221,7 +224,8 @@ def _with_ids(name: str, rows: list[TrackerRow]) -> list[TrackerRow]:
         if application is None:
             done.append(row)
             continue
-        if "id" in application:
+        named = "id" in application
+        if named:
             identifier = str(application["id"])
             if identifier in taken:
                 problems.append(Problem(name, row.line, 0, f"row {row.row}: the id {identifier!r} is the id of row {taken[identifier]} already"))
@@ -233,7 +237,7 @@ def _with_ids(name: str, rows: list[TrackerRow]) -> list[TrackerRow]:
                 identifier = f"{base}-{count}"
             application = {"id": identifier, **application}
         taken[identifier] = row.row
-        done.append(TrackerRow(row.row, row.line, application))
+        done.append(TrackerRow(row.row, row.line, application, named=named))
     if problems:
         raise InvalidInput(problems)
     return done
