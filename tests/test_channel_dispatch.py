@@ -54,8 +54,9 @@ def test_one_run_delivers_every_due_message_through_the_right_channel_once(
         assert len(recipients) == sum(1 for _, channel in results.values() if channel in ("email", "fax"))
         for envelope in inbox.envelopes:
             assert not email.message_from_bytes(envelope.original_content, policy=email.policy.default).defects
-        letters = sorted((tmp_path / "outbox").glob("thank_you_note-*.html"))
-        assert len(letters) == 2
+        letters = sorted((tmp_path / "outbox").glob("*-thank-you-note-*.html"))
+        assert [letter.name.rsplit("-", 1)[0] for letter in letters] == [
+            "greta-schulz-thank-you-note-2026-12-01", "lars-petersen-thank-you-note-2026-12-01"]  # fmt: skip
         assert all("@media print" in letter.read_text(encoding="utf-8") for letter in letters)
         events = Calendar.from_ical((tmp_path / "followup.ics").read_bytes()).walk("VEVENT")
         assert len(events) == sum(1 for _, channel in results.values() if channel == "calendar")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup import Engine, State, load_rulebook, load_state, parse_instant
 from followup.delivery import Config, DeliveryError, Party
@@ -111,3 +114,68 @@ def test_a_relative_folder_is_read_from_the_configuration_files_folder(tmp_path:
 
     channel = build_channel(OUTBOX, load_config(config_file))
     assert channel.folder == tmp_path / "letters"
+
+
+def test_files_are_named_after_recipient_kind_and_day(tmp_path: Path, example: tuple[State, Any]) -> None:
+    message = message_for(example, "thank-you-note:northwind-data:onsite:jonas")
+    path = Path(outbox(tmp_path).deliver(message).reference or "")
+    assert path.name == f"jonas-weber-thank-you-note-2026-11-30-{message.idempotency_key[:10]}.eml"
+    reminder = message_for(example, "collect-interviewer-details:harbor-logistics:panel:lars")
+    assert Path(outbox(tmp_path).deliver(reminder).reference or "").name.startswith(
+        "lars-petersen-collect-interviewer-details-2026-11-30-"
+    )
+
+
+def test_a_file_name_is_safe_and_unique_whatever_the_names_hold(tmp_path: Path, example: tuple[State, Any]) -> None:
+    import dataclasses
+
+    message = message_for(example, "thank-you-note:harbor-logistics:panel:greta")
+    hostile = dataclasses.replace(message, recipient=dataclasses.replace(message.recipient, name="../../x\x00/..\\CON\n" + "é" * 300))
+    path = Path(outbox(tmp_path / "out").deliver(hostile).reference or "")
+    assert path.parent == tmp_path / "out"
+    assert re.fullmatch(r"[a-z0-9-]+\.html", path.name) and len(path.name) < 120
+    # another action for the same person, kind and day gets a file of its own
+    other = dataclasses.replace(hostile, key="thank-you-note:harbor-logistics:second-panel:greta")
+    assert other.idempotency_key != hostile.idempotency_key
+    assert Path(outbox(tmp_path / "out").deliver(other).reference or "") != path
+    assert len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_a_renamed_recipient_keeps_the_actions_file(tmp_path: Path, example: tuple[State, Any]) -> None:
+    import dataclasses
+
+    channel = outbox(tmp_path)
+    message = message_for(example, "thank-you-note:harbor-logistics:panel:lars")
+    first = channel.deliver(message)
+    renamed = dataclasses.replace(message, recipient=dataclasses.replace(message.recipient, name="Lars P. Petersen"))
+    assert channel.deliver(renamed).reference == first.reference
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_the_date_header_is_when_the_file_was_written_on_the_candidates_clock(
+    tmp_path: Path, example: tuple[State, Any]
+) -> None:
+    import dataclasses
+    import datetime as dt
+    import email.utils
+
+    message = message_for(example, "thank-you-note:northwind-data:onsite:jonas")
+    written = parse_instant("2026-11-30T08:14:05Z")
+    channel = dataclasses.replace(outbox(tmp_path), clock=lambda: written)
+    mail = email.message_from_bytes(Path(channel.deliver(message).reference or "").read_bytes(), policy=email.policy.default)
+    assert mail["Date"] == "Mon, 30 Nov 2026 09:14:05 +0100"  # Berlin, not UTC; and not the due time (17:30)
+    assert message.action.due_at != written
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    mail = email.message_from_bytes(Path(outbox(tmp_path).deliver(message).reference or "").read_bytes(), policy=email.policy.default)
+    after = dt.datetime.now(dt.UTC)
+    stamped = email.utils.parsedate_to_datetime(mail["Date"])
+    assert before <= stamped <= after  # the system clock by default
+
+
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=80))
+def test_a_safe_name_is_always_a_plain_file_name_part(text: str, longest: int) -> None:
+    from followup._private import safe_name
+
+    name = safe_name(text, longest)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name)
+    assert 1 <= len(name) <= longest

@@ -361,12 +361,16 @@ def test_a_postal_only_employer_gets_letters_that_pass_the_contact_detail_check(
     assert check_contact_detail(message, context) == []
 
 
-def test_the_agenda_shows_keys_as_written_not_as_emoji(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_the_agenda_shows_keys_as_written_not_as_emoji(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import yaml
+
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for whole keys (pytest-xdist sets 80)
 
     path = tmp_path / "soon.yaml"
     path.write_text(yaml.safe_dump(state_doc(application("soon", interviews=[PANEL]), **BERLIN)), encoding="utf-8")
-    code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00")
+    code, out, err = run(capsys, "agenda", str(path), "--now", "2026-11-19T10:00:00+01:00", "--wide")
     assert code == 0, err
     assert "status-call:soon:" in out
 

@@ -32,7 +32,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._errors import InvalidInput
 from ._time import format_local
 from .engine import Action
-from .state import Contact, State, suggest
+from .state import Contact, State, TrackerRow, suggest
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -49,11 +49,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Entry",
+    "ImportReport",
     "Journal",
     "Place",
     "StateFile",
     "StoreJournal",
     "add_application",
+    "add_applications",
     "add_interview",
     "add_person",
     "add_reference",
@@ -113,6 +115,14 @@ class Journal(Protocol):
 
     def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
         """Add ``item`` to the list at ``place``; ``state`` is the validated state with the item in it."""
+        ...
+
+    def insert_all(self, place: Place, items: list[dict[str, Any]], state: State) -> list[str]:
+        """Add every one of ``items`` whose id the list at ``place`` does not hold yet, in one write.
+
+        ``state`` is the validated state with all of them in it. All or nothing: a
+        write that fails leaves the list as it was. Returns the ids added.
+        """
         ...
 
 
@@ -372,6 +382,121 @@ def add_reference(journal: Journal, fields: dict[str, Any], *, where: str = "ref
     return _add(journal, Place(("candidate",), "references"), fields, where)
 
 
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What :func:`add_applications` did (or, in a dry run, would do).
+
+    :ivar added: ``(row, application id)`` of each application added.
+    :ivar present: ``(row, id of the application already there)`` for rows the state
+        holds already (same id, or same company and position): left as they are.
+    :ivar skipped: ``(row, why)`` for rows that are not applications (a wish list).
+    """
+
+    added: tuple[tuple[int, str], ...]
+    present: tuple[tuple[int, str], ...]
+    skipped: tuple[tuple[int, str], ...]
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        verb = "would add" if self.dry_run else "added"
+        parts = [f"{verb} {len(self.added)} application{'s' if len(self.added) != 1 else ''}"]
+        if self.present:
+            parts.append(f"{len(self.present)} already there")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts)
+
+
+def _same_job(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def job(item: dict[str, Any]) -> tuple[str, str]:
+        return tuple(" ".join(str(item.get(k) or "").split()).casefold() for k in ("company", "position"))  # type: ignore[return-value]
+
+    return job(a) == job(b)
+
+
+def add_applications(
+    journal: Journal, rows: Sequence[TrackerRow], *, at: dt.datetime, where: str, dry_run: bool = False
+) -> ImportReport:
+    """Add the applications of a tracker's rows (:func:`followup.state.read_tracker_csv`) in one write.
+
+    A row whose application the state holds already (the id the file gives it, or
+    the same company and position) is left alone, so importing a file twice adds
+    nothing the second time; an id made from the company and position that another
+    job holds gets ``-2`` (``-3``...). A row's notes become a ``note`` entry at ``at`` in the new
+    application's log. Every new application is checked as ``followup add
+    application`` checks one; if any is refused, nothing is written and the error
+    names its row. With ``dry_run`` nothing is written either way.
+
+    :raises InvalidInput: naming ``where``, the line and the row of each refused one.
+    """
+    document = _plain_document(journal.document())
+    existing = [a for a in (document.get("applications") or []) if isinstance(a, dict)]
+    taken = {str(a.get("id")) for a in existing}
+    claimed: set[int] = set()
+    added, present, skipped = [], [], []
+    items: list[tuple[TrackerRow, dict[str, Any]]] = []
+    for row in rows:
+        if row.application is None:
+            skipped.append((row.row, row.skipped or "not an application"))
+            continue
+        fields = dict(row.application)
+        match = next((i for i, a in enumerate(existing) if a.get("id") == fields["id"]), None)
+        if match is not None and not row.named and not _same_job(existing[match], fields):
+            match = None  # a made-up id that another job holds: not this one
+        if match is None:
+            match = next((i for i, a in enumerate(existing) if i not in claimed and _same_job(a, fields)), None)
+        if match is not None:
+            claimed.add(match)
+            present.append((row.row, str(existing[match].get("id"))))
+            continue
+        if str(fields["id"]) in taken:  # only a made-up id gets here: the next free one
+            base, count = str(fields["id"]), 2
+            while f"{base}-{count}" in taken:
+                count += 1
+            fields["id"] = f"{base}-{count}"
+        taken.add(str(fields["id"]))
+        notes = fields.pop("notes", None)
+        if notes:
+            fields["contacts"] = [{"at": at.isoformat(timespec="seconds"), "kind": "note", "note": notes}]
+        items.append((row, fields))
+        added.append((row.row, str(fields["id"])))
+    report = ImportReport(tuple(added), tuple(present), tuple(skipped), dry_run)
+    if not items:
+        return report
+    from .state import state_from_document
+
+    place = Place((), "applications")
+    batch = copy.deepcopy(document)
+    for _, fields in items:
+        place.add(batch, copy.deepcopy(fields), where)
+    try:
+        state = state_from_document(batch, where)
+    except InvalidInput:
+        raise _blame_rows(journal, place, items, where) from None
+    if dry_run:
+        return report
+    written = set(journal.insert_all(place, [fields for _, fields in items], state))
+    if len(written) < len(items):  # another writer added some between the check and the lock
+        late = tuple((number, identifier) for number, identifier in added if identifier not in written)
+        report = dataclasses.replace(report, added=tuple(a for a in added if a[1] in written), present=report.present + late)
+    return report
+
+
+def _blame_rows(journal: Journal, place: Place, items: list[tuple[TrackerRow, dict[str, Any]]], where: str) -> InvalidInput:
+    """The problems of each refused row on its own, named by row and line."""
+    from ._errors import Problem
+
+    problems = []
+    for row, fields in items:
+        try:
+            _with_item(journal, place, copy.deepcopy(fields), where)
+        except InvalidInput as exc:
+            problems += [Problem(where, row.line, 0, f"row {row.row}: {p.message}") for p in exc.problems]
+    if not problems:  # only together (two rows one id): name the file
+        problems = [Problem(where, 0, 0, "the rows cannot be added together; nothing was written")]
+    return InvalidInput(problems)
+
+
 # ---------------------------------------------------------------------------
 # Where to write: a state file
 # ---------------------------------------------------------------------------
@@ -436,20 +561,34 @@ class StateFile:
 
     def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
         """Add ``item`` with ruamel.yaml's round trip, so comments and layout are kept."""
+        self._insert(place, [item], only_new=False)
+
+    def insert_all(self, place: Place, items: list[dict[str, Any]], state: State) -> list[str]:
+        """Add the ``items`` whose id is not in the list yet, in one locked, atomic write."""
+        return self._insert(place, items, only_new=True)
+
+    def _insert(self, place: Place, items: list[dict[str, Any]], *, only_new: bool) -> list[str]:
         from .state import parse_document, read_text_file, state_from_document
 
         with self._locked():
 
             text = read_text_file(self.path)
-            parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+            parsed = parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+            if only_new:  # another writer may have added some since they were checked
+                there = {i.get("id") for i in place.owner(_plain_document(parsed), str(self.path)).get(place.collection) or [] if isinstance(i, dict)}
+                items = [item for item in items if item.get("id") not in there]
+                if not items:
+                    return []
             if self.path.suffix.lower() == ".json":
                 document = json.loads(text)
-                place.add(document, item, str(self.path))
+                for item in items:
+                    place.add(document, item, str(self.path))
                 new_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             else:
-                new_text = _insert_yaml(text, place, item, str(self.path))
+                new_text = _insert_yaml(text, place, items, str(self.path))
             state_from_document(parse_document(new_text, str(self.path)), str(self.path))
             _replace_atomically(self.path, new_text)
+        return [str(item.get("id")) for item in items]
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -473,8 +612,8 @@ class StateFile:
             lock.release()
 
 
-def _insert_yaml(text: str, place: Place, item: dict[str, Any], where: str) -> str:
-    """``text`` with ``item`` appended to a list, through ruamel.yaml's round-trip mode."""
+def _insert_yaml(text: str, place: Place, items: list[dict[str, Any]], where: str) -> str:
+    """``text`` with ``items`` appended to a list, through ruamel.yaml's round-trip mode."""
     import io
 
     from ruamel.yaml import YAML
@@ -490,14 +629,16 @@ def _insert_yaml(text: str, place: Place, item: dict[str, Any], where: str) -> s
         raise InvalidInput.single(where, f"not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise InvalidInput.single(where, "a state document is a mapping with 'version' and 'candidate'")
-    place.add(document, item, where)
+    for item in items:
+        place.add(document, copy.deepcopy(item), where)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     new_text = buffer.getvalue()
     import yaml as pyyaml
 
     expected = pyyaml.safe_load(text)
-    place.add(expected, item, where)
+    for item in items:
+        place.add(expected, copy.deepcopy(item), where)
     if _plain(pyyaml.safe_load(new_text)) != _plain(expected):
         raise InvalidInput.single(where, "the item could not be added without changing the rest of the file; nothing was written")
     return new_text
@@ -676,6 +817,19 @@ class StoreJournal:
 
     def document(self) -> dict[str, Any]:
         return self.store.export_document()
+
+    def insert_all(self, place: Place, items: list[dict[str, Any]], state: State) -> list[str]:
+        """Add the applications among ``items`` the store does not hold yet, in one transaction."""
+        if place.collection != "applications":
+            for item in items:
+                self.insert(place, item, state)
+            return [str(item.get("id")) for item in items]
+        held = {a.id for a in self.store.load_state().applications}
+        wanted = {item.get("id") for item in items} - held
+        named = tuple(a for a in state.applications if a.id in wanted)
+        if named:
+            self.store.import_state(dataclasses.replace(state, applications=named, contacts=()))
+        return [a.id for a in named]
 
     def insert(self, place: Place, item: dict[str, Any], state: State) -> None:
         if place.collection in ("applications", "references"):

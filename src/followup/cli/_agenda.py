@@ -8,6 +8,7 @@ import sys
 import click
 
 from .._errors import FollowupError, InvalidInput
+from ._complete import complete_action_keys
 from ._options import EXIT_INVALID, load_rules, now_option, parse_now, rules_option
 
 __all__ = ["COMMANDS"]
@@ -19,7 +20,8 @@ __all__ = ["COMMANDS"]
 @now_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True, help="ics: your own tasks (calls, reminders) as iCalendar events.")
 @click.option("--all", "show_all", is_flag=True, help="Also list actions that are already done.")
-def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_all: bool) -> None:
+@click.option("--wide", is_flag=True, help="The table with every column: the medium, the reason and the full key.")
+def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_all: bool, wide: bool) -> None:
     """List the follow-up actions for STATE: due, overdue, held back, upcoming."""
     from ..engine import Engine
     from ..state import load_state
@@ -38,7 +40,7 @@ def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_a
         return
     from ._table import agenda_table
 
-    agenda_table(result, loaded.candidate.calendar.tz, show_all=show_all)
+    agenda_table(result, loaded.candidate.calendar.tz, show_all=show_all, wide=wide)
 
 
 @click.command()
@@ -73,7 +75,7 @@ def validate(paths: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("state", type=click.Path(dir_okay=False))
-@click.argument("key")
+@click.argument("key", shell_complete=complete_action_keys)
 @rules_option
 @now_option
 def explain(state: str, key: str, rules: tuple[str, ...], now: str | None) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InvalidInput
+from .._time import format_local
+from ._complete import complete_action_keys
 from ._options import config_option, load_rules, now_option, parse_now, rules_option
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def channels(config_file: str | None, fmt: str) -> None:
 
 @click.command()
 @click.argument("state", type=click.Path(dir_okay=False))
-@click.argument("key", required=False)
+@click.argument("key", required=False, shell_complete=complete_action_keys)
 @rules_option
 @now_option
 @config_option
@@ -168,7 +170,7 @@ def preview(
                 message.medium
             )
             to = f"{recipient.name or ''} <{detail}>" if detail else recipient.name or ""
-        click.echo(f"Action:  {action.key} ({action.status}, due {action.due_at.isoformat()})")
+        click.echo(f"Action:  {action.key} ({action.status}, due {format_local(action.due_at, loaded.candidate.calendar.tz)})")
         route = route_name(message.medium, config, specs, requested=action.channel)
         click.echo(f"Medium:  {message.medium} → channel {route}")
         if to:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ._complete import complete_action_keys, complete_application_ids
 from ._options import at_option, instant, rules_option, state_option, store_option
 
 __all__ = ["COMMANDS"]
@@ -64,7 +65,7 @@ def _say(entry: Any, where: str, tz: dt.tzinfo) -> None:
 
 
 @click.command("done")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_action_keys)
 @state_option
 @store_option
 @rules_option
@@ -83,7 +84,7 @@ def done_command(key: str, state_path: str | None, store_url: str | None, rules:
 
 
 @click.command("snooze")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_action_keys)
 @click.option("--until", "until", required=True, metavar="WHEN", help="When the action may come back: a date or an ISO 8601 datetime.")
 @state_option
 @store_option
@@ -103,7 +104,7 @@ def snooze_command(key: str, until: str, state_path: str | None, store_url: str 
 
 
 @click.command("dismiss")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_action_keys)
 @click.option("--why", required=True, help="Why you decided against it; shown with the action in `followup agenda --all`.")
 @state_option
 @store_option
@@ -122,7 +123,7 @@ def dismiss_command(key: str, why: str, state_path: str | None, store_url: str |
 
 
 @click.command("retire")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @state_option
 @store_option
 @at_option

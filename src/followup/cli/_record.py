@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from .._errors import InvalidInput, Problem
+from ._complete import complete_application_ids
 from ._journal import _Opened
 from ._options import at_option, instant, state_option, store_option
 
@@ -107,7 +108,10 @@ def _command(
             click.echo(f"{said} in {opened.where}")
 
     command = click.Command(name, callback=callback, help=help)
-    command.params.extend(click.Argument([argument]) for argument in arguments)
+    command.params.extend(
+        click.Argument([argument], shell_complete=complete_application_ids if argument == "application" else None)
+        for argument in arguments
+    )
     for decorate in (state_option, store_option):
         decorate(command)
     command.params.extend(extra)

@@ -13,10 +13,13 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from .._errors import InvalidInput
 from ..state import CALLED_OFF, INTERVIEW_KINDS, INTERVIEW_STATUSES
+from ._complete import complete_application_ids
 from ._options import at_option, config_option, instant, now_option, rules_option, store_option
+from ._tracker import tracker_options
 
 __all__ = ["COMMANDS"]
 
@@ -50,13 +53,27 @@ def init(store_url: str | None) -> None:
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @store_option
-def import_(file: str, store_url: str | None) -> None:
-    """Merge the state document FILE into the store (created if missing).
+@tracker_options
+def import_(file: str, store_url: str | None, state_path: str | None, **csv: Any) -> None:
+    """Merge the state document FILE into the store (created if missing), or add
+    the applications of a job tracker's CSV export (FILE.csv).
 
-    Applications and the candidate are replaced by the file's version; contacts
-    are added unless already logged; nothing is deleted. Importing the same file
-    twice changes nothing.
+    A state document: applications and the candidate are replaced by the file's
+    version; contacts are added unless already logged; nothing is deleted.
+
+    A CSV (see `--preset`, `--columns`): each row is an application, added to the
+    store or to --state FILE; a row the state holds already (same id, or same
+    company and position) is left alone; a refused row writes nothing at all.
+
+    Importing the same file twice changes nothing.
     """
+    if file.lower().endswith(".csv") or any(csv[name] for name in ("columns", "status_map", "date_format")) or csv["preset"] != "generic":
+        from ._tracker import import_tracker_csv
+
+        import_tracker_csv(file, state_path=state_path, store_url=store_url, **csv)
+        return
+    if state_path is not None and click.get_current_context().get_parameter_source("state_path") != ParameterSource.ENVIRONMENT:
+        raise InvalidInput.single("--state", "is for a CSV import; a state document is imported into a store (--store)")
     from ..state import load_state
 
     state = load_state(file)
@@ -101,7 +118,7 @@ def log_group() -> None:
     """Record what happened: an interview, a contact, a status change."""
 
 @log_group.command("contact")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("kind")
 @store_option
 @at_option
@@ -203,7 +220,7 @@ def log_contact(
     click.echo(f"logged {kind} for {application}")
 
 @log_group.command("status")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("status")
 @store_option
 @at_option
@@ -217,7 +234,7 @@ def log_status(application: str, status: str, store_url: str | None, at: str | N
     click.echo(f"{application} is now {status}")
 
 @log_group.command("interview")
-@click.argument("application")
+@click.argument("application", shell_complete=complete_application_ids)
 @click.argument("interview_id")
 @store_option
 @click.option("--starts-at", metavar="ISO8601", help="When it starts (without an offset: on the candidate's clock).")
@@ -421,6 +438,7 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
         wanted = None if show_all else (statuses or ("uncertain", "failed", "retrying", "parked", "claimed"))
         entries = store.outbox(wanted)
         faults = store.faults()
+        tz = _zone(store) if store.has_state() else None
     finally:
         store.close()
     if fmt == "json":
@@ -435,7 +453,7 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
             width=200,
         )
         for fault in faults:
-            problems.add_row(fault.subject or "(candidate's own log)", fault.at.isoformat(timespec="seconds"), fault.error)
+            problems.add_row(fault.subject or "(candidate's own log)", _local(fault.at, tz), fault.error)
         console.print(problems)
     if not entries:
         click.echo("the outbox has nothing that needs you" if not show_all else "the outbox is empty")
@@ -450,11 +468,18 @@ def outbox(store_url: str | None, statuses: tuple[str, ...], show_all: bool, fmt
         if entry.status == "parked":
             why = f"{why} (sent when the rulebook asks for it again; dropped when its window expires or the application ends)"
         if entry.status == "retrying" and entry.next_attempt_at is not None:
-            why = f"next attempt {entry.next_attempt_at.isoformat(timespec='seconds')}: {why}"
+            why = f"next attempt {_local(entry.next_attempt_at, tz)}: {why}"
         if entry.status == "delivered" and entry.receipt:
             why = str(entry.receipt.get("reference") or entry.receipt.get("detail") or "")
-        table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), entry.updated_at.isoformat(timespec="seconds"), why)
+        table.add_row(entry.status, entry.key, entry.channel, str(entry.attempts), _local(entry.updated_at, tz), why)
     console.print(table)
+
+
+def _local(moment: dt.datetime, tz: dt.tzinfo | None) -> str:
+    """``moment`` on the candidate's clock (the machine's when the store holds no state yet)."""
+    from .._time import format_local
+
+    return format_local(moment, tz if tz is not None else moment.astimezone().tzinfo or dt.UTC)
 
 
 def _resolve(store: Any, key: str, outcome: str) -> None:

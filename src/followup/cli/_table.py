@@ -13,17 +13,29 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["agenda_table", "new_table"]
+__all__ = ["agenda_table", "console_for", "new_table"]
 
 
-def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[Console, Table]:
-    """A console (``width`` columns wide when not a terminal, so pipes get whole lines) and a titled table."""
+def console_for(*, piped_width: int) -> Console:
+    """A console as wide as ``$COLUMNS`` when set, else the terminal, else ``piped_width`` (a pipe or a file)."""
+    import os
     import sys
 
     from rich.console import Console
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return Console(width=int(columns), emoji=False)  # keys like :soon: stay text
+    if sys.stdout.isatty():
+        return Console(emoji=False)
+    return Console(width=piped_width, emoji=False)
+
+
+def new_table(title: str, columns: Sequence[str], *, width: int = 160) -> tuple[Console, Table]:
+    """A console (:func:`console_for`: ``width`` columns when piped without ``$COLUMNS``) and a titled table."""
     from rich.table import Table
 
-    console = Console(emoji=False) if sys.stdout.isatty() else Console(width=width, emoji=False)  # keys like :soon: stay text
+    console = console_for(piped_width=width)
     table = Table(title=title)
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -43,45 +55,57 @@ def _cell(text: str) -> str:
     return escape(text)
 
 
-def _theirs(action: Action) -> str:
+def _theirs(action: Action, *, said: str = " theirs") -> str:
     """The due time on the employer's clock, on a line of its own, when their zone differs."""
     if not action.employer_timezone:
         return ""
     local = action.due_at.astimezone(zone(action.employer_timezone))
-    return f"\n[dim]{local:%a %H:%M %Z} theirs[/]"
+    return f"\n[dim]{local:%a %H:%M %Z}{said}[/]"
 
 
-def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False) -> None:
-    """Print ``agenda`` as a table grouped by status, most urgent first."""
-    from rich.console import Console
+def agenda_table(agenda: Agenda, tz: dt.tzinfo, *, show_all: bool = False, wide: bool = False) -> None:
+    """Print ``agenda`` as a table grouped by status, most urgent first.
+
+    By default five columns that fit 80 characters: the short key (what ``explain``,
+    ``done``, ``snooze`` and ``dismiss`` take), the status, the due time, what and
+    for whom. ``wide`` adds the medium, the reason and the full key.
+    """
+    from rich import box
     from rich.table import Table
 
-    console = Console(emoji=False)
-    if not console.is_terminal:
-        console = Console(width=200, emoji=False)
+    console = console_for(piped_width=200 if wide else 80)
     order = {status: index for index, status in enumerate(STATUSES)}
     actions = sorted(
         (a for a in agenda if show_all or a.status != "done"),
         key=lambda a: (order[a.status], a.due_at, a.key),
     )
-    table = Table(title=f"followup agenda as of {format_local(agenda.now, tz)}", show_lines=False, highlight=False)
-    for column in ("status", "due", "what", "for", "to", "via", "why", "key"):
-        table.add_column(column, overflow="fold")
+    title = f"followup agenda as of {format_local(agenda.now, tz)}"
+    if wide:
+        table = Table(title=title, show_lines=False, highlight=False)
+        for column in ("#", "status", "due", "what", "for", "to", "via", "why", "key"):
+            whole = column == "#" or (column == "key" and console.width >= 120)  # a key whole, to copy, when it fits
+            table.add_column(column, overflow="fold", no_wrap=whole)
+    else:
+        table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, highlight=False)
+        for column in ("#", "status", "due", "what", "for"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("#", "status", "due"))
     for action in actions:
         who = action.recipient_name or action.recipient or ""
-        where = f"{action.company} ({action.application})" if action.company else "you"
-        table.add_row(
-            f"[{_STYLE[action.status]}]{action.status}[/]",
-            format_local(action.due_at, tz, short=True) + _theirs(action),
-            _cell(action.kind.replace("_", " ")),
-            _cell(where),
-            _cell(who),
-            _cell(action.channel or ""),
-            _cell(action.reason),
-            f"[dim]{_cell(action.key)}[/]",
-        )
+        short = f"[bold]{agenda.short_key(action)}[/]"
+        status = f"[{_STYLE[action.status]}]{action.status}[/]"
+        due = format_local(action.due_at, tz, short=True) + _theirs(action, said=" theirs" if wide else "")
+        what = _cell(action.kind.replace("_", " "))
+        if wide:
+            where = f"{action.company} ({action.application})" if action.company else "you"
+            table.add_row(short, status, due, what, _cell(where), _cell(who), _cell(action.channel or ""),
+                          _cell(action.reason), f"[dim]{_cell(action.key)}[/]")  # fmt: skip
+        else:
+            where = _cell(action.company or "you")
+            table.add_row(short, status, due, what, f"{_cell(who)}\n[dim]{where}[/]" if who else where)
     console.print(table)
     if not actions:
         console.print("Nothing to do.")
+    elif not wide:
+        console.print("[dim]#: the key for `followup explain`, `done`, `snooze`, `dismiss`; --wide: all columns[/]")
     wake = format_local(agenda.next_wake_at, tz) if agenda.next_wake_at else "nothing scheduled"
     console.print(f"Next change: {wake}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import InitVar, dataclass, field, fields
@@ -20,6 +21,16 @@ Why = Callable[[], str]
 
 #: every status an action can have, in the order a person wants to read them
 STATUSES = ("overdue", "due", "suppressed", "upcoming", "done")
+
+#: the length of a short key as shown (longer only when two actions of one agenda share the start)
+SHORT_KEY = 5
+#: the fewest characters of a short key :meth:`Agenda.get` accepts
+_SHORTEST = 4
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +158,28 @@ class Agenda:
     actions: tuple[Action, ...]
     next_wake_at: dt.datetime | None
     _by_key: dict[str, Action] = field(default_factory=dict, repr=False, compare=False)
+    _short: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
+
+    def short_key(self, action: Action) -> str:
+        """A few hex characters standing for ``action``'s key, to type instead of it.
+
+        The start of the key's SHA-256, :data:`SHORT_KEY` characters long, or longer
+        when another action of this agenda starts the same way; it depends on the key
+        alone, so the same action has the same short key in every evaluation (short
+        of such a clash). :meth:`get` takes it.
+        """
+        if not self._short:
+            digests = {a.key: _digest(a.key) for a in self.actions}
+            ordered = sorted(digests.values())
+            for key, digest in digests.items():
+                index = ordered.index(digest)
+                neighbours = [ordered[i] for i in (index - 1, index + 1) if 0 <= i < len(ordered)]
+                length = SHORT_KEY
+                while any(n[:length] == digest[:length] for n in neighbours if n != digest):
+                    length += 1
+                self._short[key] = digest[:length]
+        return self._short.get(action.key) or _digest(action.key)[:SHORT_KEY]
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
@@ -160,7 +192,8 @@ class Agenda:
 
         A key without its occurrence (``status-call:acme`` for a rule that repeats)
         means the current occurrence: the latest-opening one not done, else the
-        latest-opening one.
+        latest-opening one. A short key (:meth:`short_key`, or any start of it at
+        least four characters long) means the one action whose short key starts so.
         """
         if not self._by_key and self.actions:
             # built the first time a key is looked up: most callers never do
@@ -168,6 +201,10 @@ class Agenda:
         found = self._by_key.get(key)
         if found is not None:
             return found
+        if len(key) >= _SHORTEST and _HEX.fullmatch(key):
+            matches = [a for a in self.actions if _digest(a.key).startswith(key)]
+            if len(matches) == 1:
+                return matches[0]
         prefix = key + ":"
         occurrences = [
             a for a in self.actions if a.key.startswith(prefix) and _OCCURRENCE.fullmatch(a.key[len(prefix):])

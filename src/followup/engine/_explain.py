@@ -134,13 +134,15 @@ def explanation(engine: Engine, state: State, now: dt.datetime, key: str) -> Exp
 
     :raises InvalidInput: when no rule and item match ``key``.
     """
+    agenda, items = engine.evaluate_items(state, now)
+    action = agenda.get(key)
+    if action is not None:
+        key = action.key  # a short key, or one without its occurrence, as the action's own
     rule_id = key.split(":", 1)[0]
     rule = engine.rulebook.rule(rule_id)
     if rule is None:
         known = [r.id for r in engine.rulebook.rules]
         raise InvalidInput.single("KEY", f"{key!r} names no rule {rule_id!r}{suggest(rule_id, known)}; rules: {', '.join(known)}")
-    agenda, items = engine.evaluate_items(state, now)
-    action = agenda.get(key)
     if action is None and rule.repeats:
         # A key without its occurrence means the current occurrence.
         action = next((a for a in agenda if a.key.startswith(key + ":")), None)

@@ -5,7 +5,8 @@ Owns the frozen dataclasses of a state (:class:`State`, :class:`Candidate`,
 keeps source positions (``_source``), schema validation with "did you mean" hints
 (``_validation``), the published state schema (``_schema``) and :func:`load_state`
 (``_loading``), which turns a document into a :class:`State` or an
-:class:`~followup.InvalidInput` naming file, line and value.
+:class:`~followup.InvalidInput` naming file, line and value, and the reader of job
+trackers' CSV exports (``_tracker``).
 
 May import: ``followup._errors``, ``followup._time``. Nothing else of followup: every
 other area builds on this one.
@@ -18,10 +19,14 @@ from ._loading import load_state, parse_instant, state_from_checked_document, st
 from ._model import *  # noqa: F403  (the model's names are this package's; _model.__all__ lists them)
 from ._schema import SCHEMA_BASE, STATE_SCHEMA
 from ._source import LocatedDict, LocatedList, Mark, excerpt, load_document, locate, parse_document, read_text_file
+from ._tracker import PRESETS, Preset, TrackerRow, read_tracker_csv
 from ._validation import schema_problems, suggest
 
 __all__ = [
     *_model.__all__,
+    "PRESETS",
+    "Preset",
+    "TrackerRow",
     "SCHEMA_BASE",
     "STATE_SCHEMA",
     "LocatedDict",
@@ -34,6 +39,7 @@ __all__ = [
     "parse_document",
     "parse_instant",
     "read_text_file",
+    "read_tracker_csv",
     "schema_problems",
     "state_from_checked_document",
     "state_from_document",

@@ -312,6 +312,7 @@ class _Reader:
             references.append(Reference(id=ref["id"], name=str(ref.get("name", "")), email=ref.get("email"), phone=ref.get("phone")))
         holidays = calendar.holidays
         return Candidate(
+            locale=self.locale(raw.get("locale"), [*steps, "locale"]),
             name=str(raw.get("name", "")),
             timezone=zone_name(calendar.tz),
             calendar=calendar,
@@ -320,6 +321,18 @@ class _Reader:
             holiday_subdivision=holidays.subdivision if isinstance(holidays, HolidaySet) else None,
             references=tuple(references),
         )
+
+    def locale(self, value: Any, steps: list[str | int]) -> str | None:
+        """The candidate's locale as Babel names it (``de_DE`` for ``de-DE``), or ``None``."""
+        if not isinstance(value, str):
+            return None  # absent, or the schema says what is wrong
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            return str(Locale.parse(value, sep="-" if "-" in value else "_"))
+        except (UnknownLocaleError, ValueError, TypeError):
+            self.problem(steps, f"unknown locale {excerpt(value)}; valid: a CLDR locale such as en_GB, en_US, de_DE, fr_FR or es_ES")
+            return None
 
     def companies(self, items: Any, candidate: Candidate) -> dict[str, tuple[int, Calendar]]:
         """Each company's calendar by name, with the index of its entry."""

@@ -78,6 +78,8 @@ class Candidate:
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
     references: tuple[Reference, ...] = ()
+    #: the CLDR locale (``en_GB``, ``de_DE``...) dates in messages are written for; ``None``: the default
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

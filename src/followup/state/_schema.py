@@ -282,6 +282,11 @@ STATE_SCHEMA: dict[str, Any] = {
                     "name": _described(_TEXT, "The candidate's name, as it is signed on notes."),
                     "email": _described(_TEXT, "The candidate's email address (the sender of emails)."),
                     "timezone": _described(_TEXT, "IANA time zone that deadlines are counted in, e.g. Europe/Berlin."),
+                    "locale": _described(
+                        {"type": "string", "pattern": "^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,3}$"},
+                        "The language and region dates in notes and letters are written for, as a CLDR locale: "
+                        "en_GB, en_US, de_DE, fr_CA... (optional; without it: 'Monday, 30 November', '30 November 2026', '14:00').",
+                    ),
                     "holidays": _holidays("the candidate"),
                     "workday": _object(
                         {

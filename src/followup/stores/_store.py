@@ -521,6 +521,7 @@ def candidate_to_document(candidate: Candidate) -> dict[str, Any]:
             "name": candidate.name,
             "email": candidate.email,
             "timezone": candidate.timezone,
+            "locale": candidate.locale,
             "holidays": holidays,
             "workday": {
                 "start": calendar.workday_start.strftime("%H:%M"),

@@ -3,17 +3,25 @@
 Settings (``[channels.outbox]``): ``folder`` (default ``outbox`` in the platform's
 user data folder; relative paths are read from the configuration file's folder).
 
-What it writes, by medium:
+What it writes, by medium, named after the recipient, the kind and the day the
+action is due (on the candidate's clock), then the start of the idempotency key:
+``jonas-weber-thank-you-note-2026-11-30-3f9a1c2e07.eml``.
 
-* ``email`` → ``<kind>-<key>.eml``, a standards-conforming message (RFC 5322,
-  MIME) that any mail program opens and sends;
-* ``postal`` and ``fax`` → ``<kind>-<key>.html``, a printable letter with print CSS
-  (open it in a browser and print, or "print to PDF");
-* ``phone`` and ``reminder`` → ``<kind>-<key>.txt``.
+* ``email`` → ``.eml``, a standards-conforming message (RFC 5322, MIME) that any
+  mail program opens and sends; its ``Date:`` is when the file was written, in
+  the candidate's zone;
+* ``postal`` and ``fax`` → ``.html``, a printable letter with print CSS (open it in
+  a browser and print, or "print to PDF");
+* ``phone`` and ``reminder`` → ``.txt``.
 
-Idempotent: the file name comes from the action's idempotency key, and files are
-written to a temporary name and renamed into place, so delivering the same
-message twice leaves one complete file, and a crash never leaves half a file.
+The name is made of ASCII letters, digits and ``-`` only, whatever the names in the
+state hold (:func:`followup._private.safe_name`), so a hostile name cannot reach
+outside the folder.
+
+Idempotent: the same action always gets the same file name (the key part keeps two
+actions apart), and files are written to a temporary name and renamed into place,
+so delivering the same message twice leaves one complete file, and a crash never
+leaves half a file.
 """
 
 from __future__ import annotations
@@ -21,12 +29,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..._private import write_private
+from ..._private import safe_name, write_private
+from ..._time import zone
 from .._channel import DeliveryError, Message, Receipt
 from ._mime import build_email
 from ._schemas import OUTBOX_SCHEMA
@@ -42,17 +51,42 @@ def default_folder() -> Path:
     return Path(user_data_dir("followup")) / "outbox"
 
 
+#: how much of the idempotency key a file name carries (it tells two actions apart)
+_KEY = 10
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass(frozen=True)
 class OutboxChannel:
-    """Writes messages as files into ``folder``."""
+    """Writes messages as files into ``folder``.
+
+    :ivar clock: what time it is (the ``Date:`` of an email); the system clock by default.
+    """
 
     folder: Path
     name: str = "outbox"
+    clock: Callable[[], dt.datetime] = field(default=_now, repr=False, compare=False)
 
     def path_for(self, message: Message) -> Path:
-        """Where ``message`` goes: the same path for every delivery of the same action."""
+        """Where ``message`` goes: the same path for every delivery of the same action.
+
+        A file the folder holds already for this action keeps its name, even if the
+        recipient's name or the due day changed since it was written.
+        """
         suffix = {"email": ".eml", "postal": ".html", "fax": ".html"}.get(message.medium, ".txt")
-        return self.folder / f"{message.kind}-{message.idempotency_key}{suffix}"
+        tail = f"-{message.idempotency_key[:_KEY]}{suffix}"
+        if self.folder.is_dir():
+            written = sorted(self.folder.glob(f"*{tail}"))
+            if written:
+                return written[0]
+        action = message.action
+        recipient = message.recipient.name if message.recipient is not None and message.recipient.name else None
+        who = recipient or action.recipient_name or action.recipient or "you"
+        day = action.due_at.astimezone(_zone(message.timezone)).date().isoformat()
+        return self.folder / f"{safe_name(who, 40)}-{safe_name(message.kind, 40)}-{day}{tail}"
 
     def deliver(self, message: Message) -> Receipt:
         """Write ``message``'s file (replacing an earlier copy of the same action)."""
@@ -61,9 +95,8 @@ class OutboxChannel:
             recipient = message.recipient
             if recipient is None or not recipient.email:
                 raise DeliveryError(f"{message.key}: the recipient has no email address on file", transient=False)
-            mail = build_email(
-                message, sender=message.sender, to=recipient.email, to_name=recipient.name, date=_dated(message)
-            )
+            written = self.clock().astimezone(_zone(message.timezone))
+            mail = build_email(message, sender=message.sender, to=recipient.email, to_name=recipient.name, date=written)
             data = bytes(mail)
         elif path.suffix == ".html":
             data = (message.html or _plain_letter(message)).encode("utf-8")
@@ -73,8 +106,11 @@ class OutboxChannel:
         return Receipt(channel=self.name, reference=str(path), detail=f"written to {path}")
 
 
-def _dated(message: Message) -> dt.datetime:
-    return message.action.due_at if message.action is not None else dt.datetime.now(dt.UTC)
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return zone(name)
+    except LookupError:
+        return dt.UTC
 
 
 def _plain_letter(message: Message) -> str:

@@ -208,6 +208,7 @@ class Renderer:
             day=_day,
             date=_date,
             time=_time,
+            clock=_clock,
             first_name=_first_name,
             join_and=_join_and,
             lines=_lines,
@@ -250,6 +251,7 @@ class Renderer:
         values = dict(context)
         values["choose"] = _chooser(action, int(context.get("recipient_index", 0)))
         values["tz"] = candidate.timezone
+        values["locale"] = candidate.locale
         try:
             template = self.env.get_template(name)
             block_context = template.new_context(values)
@@ -428,25 +430,56 @@ def _local(value: dt.datetime | dt.date, tz: str | None) -> dt.datetime | dt.dat
     return value
 
 
-def _local_filter(name: str, what: str, shape: Callable[[Any], str]) -> Callable[..., str]:
-    """A template filter showing an instant (or a date) in the candidate's zone, shaped by ``shape``."""
+def _local_filter(name: str, what: str, shape: Callable[[Any], str], shape_for: Callable[[Any, str], str] | None = None) -> Callable[..., str]:
+    """A template filter showing an instant (or a date) in the candidate's zone, shaped by ``shape``,
+    or by ``shape_for`` in the candidate's locale when the state gives one."""
 
     @jinja2.pass_context
     def local_filter(context: Any, value: dt.datetime | dt.date | None) -> str:
         if value is None:
             raise jinja2.TemplateRuntimeError(f"the {name!r} filter got no {what}")
-        return shape(_local(value, context.get("tz")))
+        local = _local(value, context.get("tz"))
+        locale = context.get("locale")
+        return shape_for(local, locale) if locale and shape_for is not None else shape(local)
 
     local_filter.__name__ = f"_{name}"
     return local_filter
 
 
-#: ``Thursday, 26 November`` in the candidate's zone
-_day = _local_filter("day", "date", lambda local: f"{local:%A}, {local.day} {local:%B}")
-#: ``26 November 2026`` in the candidate's zone
-_date = _local_filter("date", "date", lambda local: f"{local.day} {local:%B %Y}")
-#: ``14:00`` in the candidate's zone
-_time = _local_filter("time", "time", lambda local: f"{local:%H:%M}")
+def _weekday_and_day(value: dt.date, locale: str) -> str:
+    """``Monday 30 November`` the way ``locale`` writes a day of the month with its weekday, in full."""
+    import re
+
+    from babel import Locale
+    from babel.dates import format_date, match_skeleton
+
+    place = Locale.parse(locale)
+    skeleton = match_skeleton("MMMMEEEEd", place.datetime_skeletons)
+    pattern = place.datetime_skeletons[skeleton].pattern if skeleton else "EEEE d MMMM"
+    return format_date(value, re.sub(r"(?<!E)E{1,3}(?!E)", "EEEE", pattern), locale=place)
+
+
+def _long_date(value: dt.date, locale: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, "long", locale=locale)
+
+
+def _short_time(value: dt.datetime | dt.date, locale: str) -> str:
+    from babel.dates import format_time
+
+    return format_time(value if isinstance(value, dt.datetime) else dt.time(0), "short", locale=locale)
+
+
+#: ``Thursday, 26 November`` in the candidate's zone (``Thursday 26 November``, ``Thursday, November 26``,
+#: ``Donnerstag, 26. November``... in the candidate's locale)
+_day = _local_filter("day", "date", lambda local: f"{local:%A}, {local.day} {local:%B}", _weekday_and_day)
+#: ``26 November 2026`` in the candidate's zone (``November 26, 2026``, ``26. November 2026``... in their locale)
+_date = _local_filter("date", "date", lambda local: f"{local.day} {local:%B %Y}", _long_date)
+#: ``14:00`` in the candidate's zone (``2:00 PM`` for en_US...)
+_time = _local_filter("time", "time", lambda local: f"{local:%H:%M}", _short_time)
+#: ``14:00``: the 24-hour clock in the candidate's zone whatever their locale, for templates to compare
+_clock = _local_filter("clock", "time", lambda local: f"{local:%H:%M}")
 
 
 def _first_name(value: str | None) -> str:
