@@ -22,6 +22,8 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
         HOME=str(home),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CONFIG_HOME=str(home / ".config"),
+        # the holiday cache is a cache, not the user's data: kept apart so that "home" stays empty
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
         TMPDIR=str(tmp_path / "tmp"),
         COLUMNS="200",  # tables as wide as a wide terminal (pytest-xdist sets 80)
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
