@@ -30,6 +30,7 @@ from ._model import (
     Interview,
     Interviewer,
     Offer,
+    Proposal,
     Reference,
     State,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "LocatedList",
     "Mark",
     "Offer",
+    "Proposal",
     "Reference",
     "State",
     "excerpt",
