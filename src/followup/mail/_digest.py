@@ -300,9 +300,12 @@ def send_digest(
             return DigestReport("uncertain", f"{digest.key} may or may not have gone out through {spec.name}: {exc}", digest)
         claims.release(digest.key)
         return DigestReport("failed", f"{digest.key} was not sent through {spec.name}: {exc}; the next run tries again", digest)
-    except BaseException:
-        claims.release(digest.key)
-        raise
+    except Exception as exc:  # noqa: BLE001 - a channel's bug: reported, and never a second copy
+        if spec.idempotent:
+            claims.release(digest.key)
+            return DigestReport("failed", f"{digest.key}: channel {spec.name!r} failed ({type(exc).__name__}: {exc}); the next run tries again", digest)
+        claims.settle(digest.key, "uncertain", now, f"{type(exc).__name__}: {exc}")
+        return DigestReport("uncertain", f"{digest.key} may or may not have gone out through {spec.name}: {type(exc).__name__}: {exc}", digest)
     claims.settle(digest.key, "delivered", now, None)
     where = f" ({receipt.reference})" if receipt.reference else ""
     return DigestReport("sent", f"sent {digest.key} through {spec.name}{where}", digest)

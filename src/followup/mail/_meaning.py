@@ -132,6 +132,8 @@ def _dates(text: str, sent_on: dt.date) -> list[tuple[int, int, dt.date]]:
                         when = dt.date(sent_on.year + 1, month, day)
         except ValueError:  # 31 February
             continue
+        if when < sent_on:
+            continue  # a date already past says nothing about what comes next
         found.append((match.start(), match.end(), when))
     return found
 

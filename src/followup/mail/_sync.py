@@ -261,6 +261,8 @@ def sync(
     report = SyncReport(dry_run=dry_run)
     folders = [("inbox", settings.inbox)] + ([("sent", settings.sent)] if settings.sent else [])
     with connect(settings) as mailbox:
+        for _, name in folders:  # every mailbox exists before anything is logged
+            mailbox.examine(name)
         for role, name in folders:
             _sync_folder(mailbox, role, name, addresses, journal, positions, report, tz, target, since, rescan, progress, record_message)
     return report
