@@ -168,8 +168,9 @@ def dovecot() -> Iterator[Dovecot]:
     if all(given.values()):
         yield Dovecot(given)
         return
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
-        service_missing("dovecot", "FOLLOWUP_TEST_IMAP_HOST is unset and no dovecot binary is installed (apt-get install dovecot-imapd)")
+    binary = os.environ.get("FOLLOWUP_DOVECOT_BIN") or shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not os.access(binary, os.X_OK):
+        service_missing("dovecot", f"FOLLOWUP_TEST_IMAP_HOST is unset and {binary} is not installed (apt-get install dovecot-imapd)")
     script = "; ".join(f'echo "${{FOLLOWUP_TEST_IMAP_{name}}}"' for name in _IMAP_VARIABLES)
     done = subprocess.run(
         ["bash", "-c", f'unset FOLLOWUP_TEST_IMAP_HOST; source "{DOVECOT_SCRIPT}" >/dev/null && {script}'],
