@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -171,3 +172,18 @@ def test_a_sync_killed_half_way_logs_whole_messages_and_resumes_without_duplicat
     again = run("mail", "sync", "--rescan", "--state", str(state), "--config", str(config), password=dovecot.password)
     assert f"logged 0, {total} logged before" in again.stdout
     assert logged() == final
+
+
+def test_two_syncs_at_once_log_each_message_once(tmp_path: Path, dovecot: Dovecot, user: str) -> None:
+    ids = deliver_scenario(dovecot, user)
+    state, config = write_setup(tmp_path, dovecot, user)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env["FOLLOWUP_TEST_MAIL_PASSWORD"] = dovecot.password
+    command = [sys.executable, "-m", "followup", "mail", "sync", "--rescan", "--state", str(state), "--config", str(config)]
+    workers = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    logged = [c.message_id for contacts in log_of(state).values() for c in contacts if c.message_id]
+    assert sorted(logged) == sorted(ids[n] for n in ("decision", "courtesy", "rejection", "thank-you"))
+    counts = [re.search(r"message\(s\) read: logged (\d+)", out) for out, _ in outputs]
+    assert sum(int(found.group(1)) for found in counts if found) == 4  # the three runs share the four
