@@ -222,19 +222,8 @@ class FileClaims:
 def _action(digest: Digest, now: dt.datetime) -> Any:
     from ..engine import Action
 
-    return Action(
-        key=digest.key,
-        rule="digest",
-        kind="digest",
-        status="due",
-        application=None,
-        interview=None,
-        recipient=None,
-        channel=None,
-        opens_at=now,
-        due_at=now,
-        reason="the morning digest",
-    )
+    # key, rule, kind, status; no application, interview, recipient or channel; open and due now
+    return Action(digest.key, "digest", "digest", "due", None, None, None, None, now, now, "the morning digest")
 
 
 def send_digest(

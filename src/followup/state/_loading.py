@@ -20,18 +20,8 @@ from .._time import (
     zone,
     zone_name,
 )
-from ._model import (
-    CALLED_OFF,
-    Application,
-    Candidate,
-    Contact,
-    Interview,
-    Interviewer,
-    Offer,
-    Proposal,
-    Reference,
-    State,
-)
+from . import _model
+from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
 from ._source import excerpt, load_document, locate
 from ._validation import schema_problems, suggest
@@ -364,7 +354,7 @@ class _Reader:
             **said,
         )
 
-    def proposal(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> Proposal | None:
+    def proposal(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> _model.Proposal | None:
         """The meaning ``followup mail sync`` proposed for a reply, checked like a reply's own fields."""
         raw = item.get("proposed")
         if not isinstance(raw, Mapping):
@@ -373,7 +363,7 @@ class _Reader:
             self.problem([*here, "proposed"], "'proposed' is a meaning proposed for a reply; this entry's direction is 'out'", key=True)
             return None
         said = self.reply(raw, [*here, "proposed"], direction, at)
-        return Proposal(evidence=raw.get("evidence"), **said)
+        return _model.Proposal(evidence=raw.get("evidence"), **said)
 
     def reply(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> dict[str, Any]:
         """What a reply says (the fields of :data:`REPLY_FIELDS`), checked against the reply itself."""

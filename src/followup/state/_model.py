@@ -164,14 +164,14 @@ class Proposal:
     with no field set proposes that the reply is an acknowledgement.
     """
 
+    outcome: str | None = None
+    respond_by: dt.datetime | None = None
     decision_expected_by: dt.datetime | None = None
+    evidence: str | None = None
     follow_up_requested_on: dt.datetime | None = None
     medium: str | None = None
     next_round: bool = False
     on_hold: bool = False
-    outcome: str | None = None
-    respond_by: dt.datetime | None = None
-    evidence: str | None = None
 
     def said(self) -> dict[str, object]:
         """The reply fields it proposes, by name (empty: an acknowledgement)."""
