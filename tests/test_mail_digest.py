@@ -113,3 +113,12 @@ def test_held_back_actions_say_until_when() -> None:
     if held:
         assert "Held back:" in made.body and "held back by" in made.body
     assert build_digest(state, [], now) is None
+
+
+def test_the_digest_can_go_through_the_console_channel(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    state, config = setup(tmp_path, port, 'channel = "console"\n')
+    done = digest("--state", str(state), "--config", str(config), "--now", MONDAY)
+    assert done.returncode == 0, done.stderr
+    assert "followup: 16 to do today" in done.stdout and "through console" in done.stdout + done.stderr
+    assert inbox.envelopes == []

@@ -187,3 +187,30 @@ def test_two_syncs_at_once_log_each_message_once(tmp_path: Path, dovecot: Doveco
     assert sorted(logged) == sorted(ids[n] for n in ("decision", "courtesy", "rejection", "thank-you"))
     counts = [re.search(r"message\(s\) read: logged (\d+)", out) for out, _ in outputs]
     assert sum(int(found.group(1)) for found in counts if found) == 4  # the three runs share the four
+
+
+def test_configuration_mistakes_are_one_line(tmp_path: Path, dovecot: Dovecot, user: str) -> None:
+    state, config = write_setup(tmp_path, dovecot, user)
+    config.write_text(config.read_text(encoding="utf-8") + 'password = "hunter2"\n', encoding="utf-8")
+    done = run("mail", "sync", "--state", str(state), "--config", str(config), password=dovecot.password)
+    assert done.returncode == 1 and "mail.password: secrets do not belong in the configuration file" in done.stderr
+    assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    assert_refused(run("mail", "sync", "--state", str(state), "--config", str(empty)), "has no [mail] section")
+
+
+def test_a_confirmation_that_is_not_valid_writes_nothing(tmp_path: Path, dovecot: Dovecot, user: str) -> None:
+    deliver_scenario(dovecot, user)
+    state, config = write_setup(tmp_path, dovecot, user)
+    assert run("mail", "sync", "--state", str(state), "--config", str(config), password=dovecot.password).returncode == 0
+    before = state.read_text(encoding="utf-8")
+    bad_date = run("log", "confirm", "northwind", "--decision-expected-by", "soon", "--state", str(state))
+    assert bad_date.returncode == 1 and "soon" in bad_date.stderr and "Traceback" not in bad_date.stderr
+    both = run("log", "confirm", "northwind", "--acknowledgement", "--outcome", "rejected", "--state", str(state))
+    assert both.returncode == 1 and "--acknowledgement" in both.stderr
+    several = run("log", "confirm", "bluepeak", "--state", str(state))  # two replies wait there
+    assert several.returncode == 1 and "several replies wait" in several.stderr
+    unknown = run("log", "confirm", "bluepeak", "<nope@x>", "--state", str(state))
+    assert unknown.returncode == 1 and "no proposed reply '<nope@x>' waits" in unknown.stderr
+    assert state.read_text(encoding="utf-8") == before

@@ -49,7 +49,10 @@ def mail_sync(
     with _Opened(state_path, store_url) as opened:
         tz = opened.journal.load().candidate.calendar.tz
         try:
-            report = sync(opened.journal, settings, target=opened.where, since=day, rescan=rescan, dry_run=dry_run)
+            from pathlib import Path
+
+            target = opened.where if opened.store is not None else str(Path(opened.where).resolve())
+            report = sync(opened.journal, settings, target=target, since=day, rescan=rescan, dry_run=dry_run)
         except MailError as exc:
             raise InvalidInput.single("followup mail sync", str(exc)) from None
     if fmt == "json":

@@ -32,6 +32,8 @@ __all__ = ["HEADER_FIELDS", "MailError", "MailSettings", "Mailbox", "connect"]
 HEADER_FIELDS = ("FROM", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO", "REFERENCES")
 #: how many messages' headers one FETCH asks for
 _CHUNK = 200
+#: how much of an employer's message is fetched to read what it says
+MESSAGE_LIMIT = 1024 * 1024
 
 
 class MailError(FollowupError):
@@ -201,8 +203,13 @@ class Mailbox:
             yield from _parts(data)
 
     def message(self, uid: int) -> bytes | None:
-        """The whole message ``uid`` (``BODY.PEEK[]``: the server marks nothing as read)."""
-        for _, raw in _parts(self._call("FETCH message", self.client.uid, "FETCH", str(uid), "(UID BODY.PEEK[])")):
+        """Message ``uid``, its first :data:`MESSAGE_LIMIT` bytes (``BODY.PEEK[]``: the server marks nothing as read).
+
+        The text of a reply comes before its attachments, so a large message is cut
+        rather than read whole.
+        """
+        what = f"(UID BODY.PEEK[]<0.{MESSAGE_LIMIT}>)"
+        for _, raw in _parts(self._call("FETCH message", self.client.uid, "FETCH", str(uid), what)):
             return raw
         return None
 

@@ -23,6 +23,7 @@ state refuses, is skipped and counted, never fatal.
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
 import email.utils
 import json
 import re
@@ -151,7 +152,7 @@ def parse_header(raw: bytes) -> Header:
     from email.parser import BytesHeaderParser
 
     message = BytesHeaderParser().parsebytes(raw)
-    message_ids = _ids(message.get("Message-ID"))
+    message_ids = _ids(str(message.get("Message-ID") or ""))
     if len(message_ids) != 1:
         raise ValueError("no Message-ID" if not message_ids else "more than one Message-ID")
     senders = [address for _, address in email.utils.getaddresses(message.get_all("From", [])) if "@" in address]
@@ -177,7 +178,7 @@ def parse_header(raw: bytes) -> Header:
         recipients=recipients,
         at=at,
         subject=_text(message.get("Subject"))[:200],
-        thread=_ids(message.get("In-Reply-To")) + _ids(message.get("References")),
+        thread=_ids(str(message.get("In-Reply-To") or "")) + _ids(str(message.get("References") or "")),
     )
 
 
@@ -296,6 +297,9 @@ def _sync_folder(
         except ValueError as exc:
             report.skipped.append((name, uid, f"malformed headers: {exc}"))
             continue
+        except (TypeError, AttributeError, LookupError, IndexError, UnicodeError, email.errors.MessageError) as exc:
+            report.skipped.append((name, uid, f"malformed headers ({type(exc).__name__})"))
+            continue
         if role == "inbox":
             found = addresses.sender(header.sender, header.thread)
         else:
@@ -318,6 +322,9 @@ def _sync_folder(
                 documents = _notes(header, found, addresses)
         except ValueError as exc:
             report.skipped.append((name, uid, str(exc)))
+            continue
+        except (TypeError, AttributeError, LookupError, IndexError, UnicodeError, email.errors.MessageError) as exc:
+            report.skipped.append((name, uid, f"an unreadable message ({type(exc).__name__})"))
             continue
         recorded = Recorded(name, uid, found.application, documents)
         if not report.dry_run:
