@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
@@ -95,3 +96,100 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+# ---------------------------------------------------------------------------
+# A real IMAP server (Dovecot) for `followup mail sync`
+# ---------------------------------------------------------------------------
+
+DOVECOT_SCRIPT = ROOT / ".ci" / "dovecot.sh"
+_IMAP_VARIABLES = ("HOST", "PORT", "STARTTLS_PORT", "PASSWORD", "CA", "ROOT")
+
+
+class Dovecot:
+    """A running Dovecot: where it listens, the test password, its certificate; any user name logs in."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.host = settings["HOST"]
+        self.port = int(settings["PORT"])
+        self.starttls_port = int(settings["STARTTLS_PORT"])
+        self.password = settings["PASSWORD"]
+        self.ca_file = settings["CA"]
+        self.root = settings["ROOT"]
+
+    def client(self, user: str) -> Any:
+        """A logged-in IMAP connection (TLS, the test certificate verified) for ``user``."""
+        import imaplib
+        import ssl
+
+        client = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(cafile=self.ca_file), timeout=30)
+        client.login(user, self.password)
+        return client
+
+    def deliver(self, user: str, mailbox: str, message: bytes) -> None:
+        """Put ``message`` into ``mailbox`` of ``user`` with IMAP APPEND (no flags)."""
+        client = self.client(user)
+        try:
+            typ, data = client.append(f'"{mailbox}"', "", None, message)
+            assert typ == "OK", data
+        finally:
+            client.logout()
+
+    def snapshot(self, user: str, *mailboxes: str) -> dict[str, list[tuple[int, str]]]:
+        """``{mailbox: [(uid, flags)]}``: what a sync must leave exactly as it was."""
+        import re
+
+        client = self.client(user)
+        found: dict[str, list[tuple[int, str]]] = {}
+        try:
+            for mailbox in mailboxes:
+                typ, _ = client.select(f'"{mailbox}"', readonly=True)
+                assert typ == "OK"
+                typ, data = client.uid("FETCH", "1:*", "(UID FLAGS)")
+                rows = []
+                for line in data:
+                    if isinstance(line, bytes) and b"UID" in line:
+                        uid = re.search(rb"UID (\d+)", line)
+                        flags = re.search(rb"FLAGS \(([^)]*)\)", line)
+                        assert uid is not None
+                        rows.append((int(uid.group(1)), flags.group(1).decode() if flags else ""))
+                found[mailbox] = sorted(rows)
+        finally:
+            client.logout()
+        return found
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """$FOLLOWUP_TEST_IMAP_* (CI starts Dovecot with .ci/dovecot.sh), else a Dovecot started here with that script."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+
+    from followup.testing import service_missing
+
+    given = {name: os.environ.get(f"FOLLOWUP_TEST_IMAP_{name}", "") for name in _IMAP_VARIABLES}
+    if all(given.values()):
+        yield Dovecot(given)
+        return
+    binary = os.environ.get("FOLLOWUP_DOVECOT_BIN") or shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not os.access(binary, os.X_OK):
+        service_missing("dovecot", f"FOLLOWUP_TEST_IMAP_HOST is unset and {binary} is not installed (apt-get install dovecot-imapd)")
+    script = "; ".join(f'echo "${{FOLLOWUP_TEST_IMAP_{name}}}"' for name in _IMAP_VARIABLES)
+    done = subprocess.run(
+        ["bash", "-c", f'unset FOLLOWUP_TEST_IMAP_HOST; source "{DOVECOT_SCRIPT}" >/dev/null && {script}'],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    lines = done.stdout.split("\n")
+    if done.returncode != 0 or len(lines) < len(_IMAP_VARIABLES) or not lines[0]:
+        service_missing("dovecot", "no server could be started with .ci/dovecot.sh: " + " ".join(done.stderr.strip().splitlines()[-3:] or ["no output"]))
+    server = Dovecot(dict(zip(_IMAP_VARIABLES, lines, strict=False)))
+    try:
+        yield server
+    finally:
+        pid_file = Path(server.root) / "run" / "master.pid"
+        if pid_file.exists():
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        shutil.rmtree(server.root, ignore_errors=True)

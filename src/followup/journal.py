@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._errors import InvalidInput
 from ._time import format_local
 from .engine import Action
-from .state import Contact, State, TrackerRow, suggest
+from .state import Contact, Proposal, State, TrackerRow, suggest
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -59,10 +59,15 @@ __all__ = [
     "add_interview",
     "add_person",
     "add_reference",
+    "confirm",
     "dismiss",
+    "logged_message_ids",
     "mark_done",
     "on_clock",
+    "proposal_to_dict",
+    "proposals",
     "record_contact",
+    "record_message",
     "resolve",
     "retire",
     "snooze",
@@ -90,7 +95,9 @@ class Entry:
             value = getattr(contact, name)
             if value is None or value is False or (name == "direction" and value == "out"):
                 continue
-            if isinstance(value, dt.datetime):
+            if isinstance(value, Proposal):
+                value = {**_plain_document(value.said()), **({"evidence": value.evidence} if value.evidence else {})}
+            elif isinstance(value, dt.datetime):
                 value = value.isoformat(timespec="seconds")
             elif isinstance(value, dt.date):
                 value = value.isoformat()
@@ -107,6 +114,11 @@ class Journal(Protocol):
 
     def append(self, entry: Entry) -> None:
         """Add ``entry`` to the right log, keeping everything already there."""
+        ...
+
+    def append_all(self, entries: list[Entry], *, unless_logged: str | None = None) -> bool:
+        """Add every entry in one write (all or none); with ``unless_logged``, nothing when
+        a contact with that ``message_id`` is in the log already (``False``)."""
         ...
 
     def document(self) -> dict[str, Any]:
@@ -355,6 +367,125 @@ def record_contact(journal: Journal, application: str | None, fields: dict[str, 
     return entry
 
 
+def logged_message_ids(state: State) -> set[str]:
+    """The ``message_id`` of every entry in every log of ``state``."""
+    logs = [state.contacts, *(a.contacts for a in state.applications)]
+    return {c.message_id for log in logs for c in log if c.message_id}
+
+
+def record_message(
+    journal: Journal, application: str | None, documents: list[dict[str, Any]], *, where: str = "message"
+) -> list[Entry] | None:
+    """Log the contacts one email message is, all in one write, unless it is logged already.
+
+    Every document needs the message's ``message_id``. The documents are checked as a
+    state file's contacts are; then they are written together (a process killed
+    during the write leaves all of them or none), under the journal's lock, which
+    checks again that no entry with the ``message_id`` is there: two syncs at once
+    log a message once.
+
+    :returns: the entries written, or ``None`` when the message was logged already.
+    :raises InvalidInput: when a document is not a valid contact; nothing is written.
+    """
+    from collections import Counter
+
+    from .state import state_from_document
+
+    message_ids = {d.get("message_id") for d in documents}
+    if len(message_ids) != 1 or None in message_ids or not documents:
+        raise InvalidInput.single(where, "the contacts of one message all carry its message_id")
+    message_id = str(message_ids.pop())
+    before = journal.load()
+    if message_id in logged_message_ids(before):
+        return None
+    steps = ("applications", application) if application is not None else ()
+    place = Place(steps, "contacts")
+    document = copy.deepcopy(_plain_document(journal.document()))
+    for item in documents:
+        place.add(document, _plain_document(item), where)
+    after = state_from_document(document, where)
+
+    def log(state: State) -> tuple[Contact, ...]:
+        found = state.application(application) if application is not None else None
+        return state.contacts if application is None else (found.contacts if found is not None else ())
+
+    new = Counter(log(after))
+    new.subtract(Counter(log(before)))
+    entries = [Entry(application, contact) for contact, count in new.items() for _ in range(max(count, 0))]
+    if not journal.append_all(entries, unless_logged=message_id):
+        return None
+    return entries
+
+
+def proposals(state: State) -> list[tuple[str | None, Contact]]:
+    """The replies whose proposed meaning waits for the person: ``(application, reply)``, oldest first.
+
+    A proposal is settled by a later entry of the same log with the same
+    ``message_id`` and no proposal of its own (what :func:`confirm` writes).
+    """
+    waiting: list[tuple[str | None, Contact]] = []
+    logs: list[tuple[str | None, tuple[Contact, ...]]] = [(None, state.contacts)]
+    logs += [(a.id, a.contacts) for a in state.applications]
+    for application, log in logs:
+        settled = {c.message_id for c in log if c.message_id and c.direction == "in" and c.proposed is None}
+        waiting += [(application, c) for c in log if c.proposed is not None and c.message_id not in settled]
+    return sorted(waiting, key=lambda item: item[1].at)
+
+
+def proposal_to_dict(application: str | None, reply: Contact, tz: dt.tzinfo) -> dict[str, Any]:
+    """A reply waiting for confirmation, as the agenda shows it (JSON-ready)."""
+    assert reply.proposed is not None
+    said = _plain_document(reply.proposed.said())
+    meaning = ", ".join(k.replace("_", " ") if v is True else f"{k.replace('_', ' ')} {str(v)[:10]}" for k, v in said.items())
+    return {
+        "application": application,
+        "message_id": reply.message_id,
+        "at": format_local(reply.at, tz),
+        "from": reply.to,
+        "subject": reply.note,
+        "proposed": said,
+        "meaning": meaning or "an acknowledgement",
+        "evidence": reply.proposed.evidence,
+        "confirm": f"followup log confirm {application or '-'} '{reply.message_id}'",
+    }
+
+
+def confirm(
+    journal: Journal, application: str | None, message_id: str | None, fields: dict[str, Any] | None, *, where: str = "followup log confirm"
+) -> Entry:
+    """Settle the proposed meaning of a reply: as proposed (``fields`` ``None``), or as ``fields`` say.
+
+    ``fields`` are reply fields in state-document form (``decision_expected_by``,
+    ``outcome``...); an empty mapping confirms an acknowledgement. The confirmation is
+    a new entry: the reply again (same instant, sender and ``message_id``) with what
+    it said and no proposal; from then on the engine reads it like any logged reply
+    (an outcome changes the status). ``message_id`` may be left out when the
+    application has one proposal waiting.
+
+    :raises InvalidInput: no such proposal waiting (naming the ones there are), or the
+        fields are not valid on a reply.
+    """
+    state = journal.load()
+    waiting = [(a, c) for a, c in proposals(state) if a == application]
+    chosen = [(a, c) for a, c in waiting if c.message_id == message_id] if message_id is not None else waiting
+    if len(chosen) != 1:
+        known = ", ".join(str(c.message_id) for _, c in waiting) or "none"
+        whose = application if application is not None else "your own log"
+        problem = "several replies wait" if len(chosen) > 1 else f"no proposed reply {message_id!r} waits" if message_id else "no proposed reply waits"
+        raise InvalidInput.single(where, f"{problem} in {whose}; give the MESSAGE_ID of one of: {known}")
+    reply = chosen[0][1]
+    assert reply.proposed is not None
+    said = _plain_document(reply.proposed.said()) if fields is None else _plain_document(fields)
+    document: dict[str, Any] = {"at": reply.at.isoformat(timespec="seconds"), "kind": reply.kind, "direction": "in"}
+    for name in ("to", "interview", "channel"):
+        if getattr(reply, name) is not None:
+            document[name] = getattr(reply, name)
+    document.update(said)
+    document["message_id"] = reply.message_id
+    document["note"] = "confirmed: " + (", ".join(f"{k} {v}" if v is not True else k for k, v in said.items()) or "an acknowledgement")
+    return record_contact(journal, application, document, where=where)
+
+
 def add_application(journal: Journal, fields: dict[str, Any], *, where: str = "application") -> State:
     """Add an application given as state-document fields (``id``, ``company``, ``position``, ``status``...).
 
@@ -538,18 +669,27 @@ class StateFile:
 
     def append(self, entry: Entry) -> None:
         """Add ``entry``: lock, read the file as it is now, insert, check, replace, unlock."""
+        self.append_all([entry])
+
+    def append_all(self, entries: list[Entry], *, unless_logged: str | None = None) -> bool:
+        """Add ``entries`` in one replacement of the file (all or none), under the lock."""
         from .state import parse_document, read_text_file, state_from_document
 
         with self._locked():  # re-read under the lock: another writer may just have added one
 
             text = read_text_file(self.path)
-            parse_document(text, str(self.path))  # refuses a hostile file before it is edited
-            if self.path.suffix.lower() == ".json":
-                new_text = _append_json(text, entry)
-            else:
-                new_text = _append_yaml(text, entry, str(self.path))
+            parsed = parse_document(text, str(self.path))  # refuses a hostile file before it is edited
+            if unless_logged is not None and unless_logged in logged_message_ids(state_from_document(parsed, str(self.path))):
+                return False
+            new_text = text
+            for entry in entries:
+                if self.path.suffix.lower() == ".json":
+                    new_text = _append_json(new_text, entry)
+                else:
+                    new_text = _append_yaml(new_text, entry, str(self.path))
             state_from_document(parse_document(new_text, str(self.path)), str(self.path))
             _replace_atomically(self.path, new_text)
+        return True
 
     def document(self) -> dict[str, Any]:
         from .state import load_document
@@ -810,10 +950,24 @@ class StoreJournal:
         return self.store.load_state()
 
     def append(self, entry: Entry) -> None:
+        self.append_all([entry])
+
+    def append_all(self, entries: list[Entry], *, unless_logged: str | None = None) -> bool:
+        """Record ``entries`` in one transaction of the store (they share one log)."""
         from .stores import JOURNAL
 
-        with self.store.locked(entry.application if entry.application is not None else JOURNAL):
-            self.store.record_contact(entry.application, entry.contact)
+        subjects = {entry.application for entry in entries}
+        if len(subjects) > 1:
+            raise InvalidInput.single("entries", "entries written together belong to one log")
+        subject = subjects.pop() if subjects else None
+        with self.store.locked(subject if subject is not None else JOURNAL):
+            if unless_logged is not None:
+                state = self.store.load_state([subject] if subject is not None else [])
+                if unless_logged in logged_message_ids(state):
+                    return False
+            for entry in entries:
+                self.store.record_contact(entry.application, entry.contact)
+        return True
 
     def document(self) -> dict[str, Any]:
         return self.store.export_document()

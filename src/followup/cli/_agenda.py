@@ -30,8 +30,15 @@ def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_a
     rulebook = load_rules(rules)
     moment = parse_now(now, loaded.candidate.calendar.tz)
     result = Engine(rulebook).evaluate(loaded, moment)
+    from ..journal import proposal_to_dict, proposals
+
+    tz = loaded.candidate.calendar.tz
+    waiting = [proposal_to_dict(application, reply, tz) for application, reply in proposals(loaded)]
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(include_done=show_all), indent=2, ensure_ascii=False))
+        document = result.to_dict(include_done=show_all)
+        if waiting:
+            document["to_confirm"] = waiting
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     if fmt == "ics":
         from ..delivery.channels.ical import agenda_ics
@@ -40,7 +47,14 @@ def agenda(state: str, rules: tuple[str, ...], now: str | None, fmt: str, show_a
         return
     from ._table import agenda_table
 
-    agenda_table(result, loaded.candidate.calendar.tz, show_all=show_all, wide=wide)
+    agenda_table(result, tz, show_all=show_all, wide=wide)
+    if waiting:
+        click.echo(f"\nReplies found in your mailbox, to confirm ({len(waiting)}):")
+        for row in waiting:
+            click.echo(f"  {row['application'] or 'your own log'}: {row['subject'] or 'a reply'} ({row['at']}) — proposed: {row['meaning']}")
+            if row["evidence"]:
+                click.echo(f"    “{row['evidence']}”")
+            click.echo(f"    {row['confirm']}  (or give what it said: --outcome, --decision-expected-by …, --acknowledgement)")
 
 
 @click.command()

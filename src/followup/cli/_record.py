@@ -1,4 +1,4 @@
-"""Recording what happened without editing YAML: ``followup add ...`` and ``followup log reply|call|note``.
+"""Recording what happened without editing YAML: ``followup add ...`` and ``followup log reply|call|note|confirm``.
 
 The options of each command are made from the state schema (one option per field a
 command line can carry: text, choices, numbers, flags, repeated texts), so a field the
@@ -189,14 +189,44 @@ def _logger(kind: str | None, direction: str) -> Callable[[Any, dict[str, Any], 
     return write
 
 
+def _confirm(journal: Any, values: dict[str, Any], fields: dict[str, Any]) -> str:
+    from ..journal import confirm
+
+    application = None if values["application"] == "-" else values["application"]
+    if values.get("acknowledgement") and fields:
+        raise InvalidInput.single("--acknowledgement", f"says the reply said nothing, but --{next(iter(fields)).replace('_', '-')} says it did; give one")
+    said = {} if values.get("acknowledgement") else (fields or None)
+    entry = confirm(journal, application, values.get("message_id"), said)
+    meaning = {k: v for k, v in entry.to_document().items() if k in _REPLY}
+    what = ", ".join(k.replace("_", " ") if v is True else f"{k.replace('_', ' ')} {v}" for k, v in meaning.items())
+    return f"confirmed the reply {entry.contact.message_id} for {values['application']}: {what or 'an acknowledgement'}"
+
+
+#: the fields of a reply that say something (what a confirmation may set)
+_REPLY = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
+
+
 def _log_commands() -> list[click.Command]:
     contact = _options(_schema("applications", "contacts"), skip=_BOOKKEEPING)
+    said = [option for option in contact if option[0] in _REPLY]
+    acknowledgement = click.Option(["--acknowledgement"], is_flag=True, default=False, help="The reply said nothing more than thanks.")
+    message_id = click.Argument(["message_id"], required=False)
     at = at_option(click.Command("x")).params[0]
     kind = click.Option(["--kind"], default="status_call", show_default=True, help="What the call was (a contact kind of the rules).")
     return [
         _command("reply", "Log a reply from the employer to APPLICATION, with what it said.", contact, ("application",), _logger("reply", "in"), (at,)),
         _command("call", "Log a phone call you made about APPLICATION.", contact, ("application",), _logger(None, "out"), (at, kind)),
         _command("note", "Log a note for later about APPLICATION ('-': your own log).", contact, ("application",), _logger("note", "out"), (at,)),
+        _command(
+            "confirm",
+            "Confirm what a reply found by `followup mail sync` says: as proposed, or as the options given "
+            "(--acknowledgement: it said nothing more). MESSAGE_ID may be left out when APPLICATION has one "
+            "reply waiting; `followup agenda` lists them.",
+            said,
+            ("application",),
+            _confirm,
+            (message_id, acknowledgement),
+        ),
     ]
 
 

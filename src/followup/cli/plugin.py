@@ -41,6 +41,8 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "outbox": "_store",
     "rules": "_activation",
     "config": "_activation",
+    "mail": "_mail",
+    "digest": "_mail",
     "serve": "_web",
     "plugins": "_plugins",
 }

@@ -73,6 +73,48 @@ CONFIG_SCHEMA: Mapping[str, Any] = {
                 "enabled": {"type": "boolean"},
             },
         },
+        "mail": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "The mailbox `followup mail sync` reads over IMAP (docs/mail.md).",
+            "required": ["host", "user", "password_env"],
+            "properties": {
+                "host": {"type": "string", "minLength": 1, "description": "The IMAP server, e.g. imap.gmail.com."},
+                "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Default 993 (tls) or 143 (starttls)."},
+                "security": {"enum": ["tls", "starttls"], "description": "Implicit TLS (default) or STARTTLS; never plain text."},
+                "user": {"type": "string", "minLength": 1, "description": "The login, usually the address."},
+                "password_env": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                    "description": "The environment variable holding the (app) password.",
+                },
+                "inbox": {"type": "string", "minLength": 1, "description": "Where replies arrive (default INBOX)."},
+                "sent": {"type": "string", "description": "The sent folder (default Sent; Gmail: [Gmail]/Sent Mail; empty: none)."},
+                "ca_file": {"type": "string", "minLength": 1, "description": "PEM certificates to verify the server with instead of the system's."},
+                "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "description": "Seconds to wait for the server (default 30)."},
+                "addresses": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 3},
+                    "description": "Your other addresses (aliases): mail from them is not a reply.",
+                },
+                "positions": {"type": "string", "minLength": 1, "description": "The file remembering the last message synced per mailbox."},
+            },
+        },
+        "digest": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "The morning digest `followup digest` sends (docs/mail.md).",
+            "properties": {
+                "time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "From when it goes out, on your clock (default 07:30)."},
+                "days": {
+                    "type": "array",
+                    "items": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                    "uniqueItems": True,
+                    "description": "The days it goes out (default mon to fri).",
+                },
+                "channel": {"type": "string", "pattern": _NAME, "description": "The channel it goes through (default: the one email is routed to)."},
+            },
+        },
         "channels": {
             "type": "object",
             "description": "channel name -> that channel's settings (each channel documents its own keys)",
@@ -285,6 +327,11 @@ def validate_config(data: Mapping[str, Any], where: str) -> None:
         Problem(where, 0, 0, f"{_dotted(error.absolute_path)}: {error.message}")
         for error in Draft202012Validator(CONFIG_SCHEMA).iter_errors(data)
     ]
+    for key in dict(data.get("mail") or {}) if isinstance(data.get("mail"), Mapping) else ():
+        if _SECRET_KEYS.match(str(key)):
+            problems.append(
+                Problem(where, 0, 0, f"mail.{key}: secrets do not belong in the configuration file; name the environment variable holding it with 'password_env'")
+            )
     for name, section in dict(data.get("channels", {})).items():
         if not isinstance(section, Mapping):
             continue

@@ -22,6 +22,7 @@ from .._time import (
     zone,
     zone_name,
 )
+from . import _model
 from ._checker import checker
 from ._model import CALLED_OFF, Application, Candidate, Contact, Interview, Interviewer, Offer, Reference, State
 from ._schema import STATE_SCHEMA
@@ -380,6 +381,7 @@ class _Reader:
         at = self.instant(item, here, "at", dates=False)
         until = self.instant(item, here, "until", dates=True)
         said = self.reply(item, here, direction, at)
+        proposed = self.proposal(item, here, direction, at)
         if at is None:
             return None
         return Contact(
@@ -392,8 +394,21 @@ class _Reader:
             note=item.get("note"),
             action=item.get("action"),
             until=until,
+            message_id=item.get("message_id"),
+            proposed=proposed,
             **said,
         )
+
+    def proposal(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> _model.Proposal | None:
+        """The meaning ``followup mail sync`` proposed for a reply, checked like a reply's own fields."""
+        raw = item.get("proposed")
+        if not isinstance(raw, Mapping):
+            return None
+        if direction != "in":
+            self.problem([*here, "proposed"], "'proposed' is a meaning proposed for a reply; this entry's direction is 'out'", key=True)
+            return None
+        said = self.reply(raw, [*here, "proposed"], direction, at)
+        return _model.Proposal(evidence=raw.get("evidence"), **said)
 
     def reply(self, item: Mapping[str, Any], here: list[str | int], direction: str, at: dt.datetime | None) -> dict[str, Any]:
         """What a reply says (the fields of :data:`REPLY_FIELDS`), checked against the reply itself."""
@@ -560,6 +575,7 @@ class _Reader:
             employer=None if employer is candidate.calendar else employer,
             strengths=tuple(raw.get("strengths", ())),
             recruiter=recruiter,
+            domains=tuple(sorted({str(d).lower() for d in _items(raw.get("domains"))})),
         )
 
 

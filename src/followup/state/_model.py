@@ -30,6 +30,7 @@ __all__ = [
     "Interview",
     "Interviewer",
     "Offer",
+    "Proposal",
     "Reference",
     "State",
 ]
@@ -155,6 +156,35 @@ class Interview:
 
 
 @dataclass(frozen=True, slots=True)
+class Proposal:
+    """What a reply found in a mailbox seems to say, waiting for the person to confirm it.
+
+    ``followup mail sync`` reads each employer reply and proposes its meaning in the
+    fields a reply has (see :class:`Contact`); ``evidence`` is the sentence it was read
+    from. A proposal changes nothing by itself: the reply it sits on counts as an
+    acknowledgement until ``followup log confirm`` records what it said. A proposal
+    with no field set proposes that the reply is an acknowledgement.
+    """
+
+    outcome: str | None = None
+    respond_by: dt.datetime | None = None
+    decision_expected_by: dt.datetime | None = None
+    evidence: str | None = None
+    follow_up_requested_on: dt.datetime | None = None
+    medium: str | None = None
+    next_round: bool = False
+    on_hold: bool = False
+
+    def said(self) -> dict[str, object]:
+        """The reply fields it proposes, by name (empty: an acknowledgement)."""
+        return {
+            name: value
+            for name in ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
+            if (value := getattr(self, name)) not in (None, False)
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     """One entry of the contact log.
 
@@ -167,6 +197,11 @@ class Contact:
     next round is being booked, that the process is on hold, or the ``outcome``
     (``rejected``, or ``offer`` with its ``respond_by``). A reply saying none of these
     is an acknowledgement.
+
+    ``message_id`` is the ``Message-ID`` of the email the entry was found as (by
+    ``followup mail sync``), so that the same message is never logged twice; a reply
+    found that way carries the meaning the sync proposes in ``proposed``, which counts
+    for nothing until it is confirmed (see :class:`Proposal`).
     """
 
     at: dt.datetime
@@ -185,6 +220,8 @@ class Contact:
     on_hold: bool = False
     outcome: str | None = None
     respond_by: dt.datetime | None = None
+    message_id: str | None = None
+    proposed: Proposal | None = None
 
     @property
     def says_where_things_stand(self) -> bool:
@@ -230,6 +267,8 @@ class Application:
     recruiter: Interviewer | None = None
     #: the employer's calendar (zone, holidays, business hours); ``None``: the candidate's
     employer: Calendar | None = None
+    #: the employer's email domains (lower case): mail from any address there is theirs
+    domains: tuple[str, ...] = ()
 
     #: the medium the employer asked for in its latest reply giving one (see :class:`Contact`)
     requested_medium: str | None = None

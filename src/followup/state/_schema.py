@@ -172,6 +172,26 @@ _INTERVIEW = _object(
     "One interview of an application: give starts_at, ended_at or both.",
 )
 
+_REPLY_FIELDS: dict[str, Any] = {
+    "decision_expected_by": _described(
+        _DAY_OR_INSTANT, "A reply: the date the employer said it will decide by (the latest word wins)."
+    ),
+    "follow_up_requested_on": _described(
+        _DAY_OR_INSTANT, "A reply: the day the employer asked to hear back; on or after the reply's own day."
+    ),
+    "medium": {
+        "enum": list(MEDIA),
+        "description": "A reply: the medium the employer asked to be contacted through from now on.",
+    },
+    "next_round": {"type": "boolean", "description": "A reply: a next round of interviews is being booked."},
+    "on_hold": {"type": "boolean", "description": "A reply: the hiring process is on hold."},
+    "outcome": {
+        "enum": list(OUTCOMES),
+        "description": "A reply: the decision it brings; the application's status becomes this as of the reply.",
+    },
+    "respond_by": _described(_DAY_OR_INSTANT, "A reply with 'outcome: offer': when the employer wants an answer."),
+}
+
 _CONTACT = _object(
     {
         "at": _described(_INSTANT, "When it happened."),
@@ -190,23 +210,21 @@ _CONTACT = _object(
         "note": _described({"type": "string"}, "Free text: what was said, or why an action was dismissed."),
         "action": _described(_TEXT, "The key of the agenda action this entry settles, snoozes or dismisses."),
         "until": _described(_INSTANT, "For 'snoozed': when the action may come back."),
-        "decision_expected_by": _described(
-            _DAY_OR_INSTANT, "A reply: the date the employer said it will decide by (the latest word wins)."
+        **_REPLY_FIELDS,
+        "message_id": _described(
+            {"type": "string", "minLength": 3, "maxLength": 998},
+            "The Message-ID of the email this entry was found as (followup mail sync): the same message is never logged twice.",
         ),
-        "follow_up_requested_on": _described(
-            _DAY_OR_INSTANT, "A reply: the day the employer asked to hear back; on or after the reply's own day."
+        "proposed": _object(
+            {
+                **{name: _REPLY_FIELDS[name] for name in _REPLY_FIELDS},
+                "evidence": _described({"type": "string", "maxLength": 500}, "The words of the message the proposal was read from."),
+            },
+            [],
+            "A reply found by followup mail sync: what it seems to say, in the fields a reply has. It changes nothing "
+            "until confirmed with followup log confirm (until then the reply is an acknowledgement); no field: "
+            "an acknowledgement is proposed.",
         ),
-        "medium": {
-            "enum": list(MEDIA),
-            "description": "A reply: the medium the employer asked to be contacted through from now on.",
-        },
-        "next_round": {"type": "boolean", "description": "A reply: a next round of interviews is being booked."},
-        "on_hold": {"type": "boolean", "description": "A reply: the hiring process is on hold."},
-        "outcome": {
-            "enum": list(OUTCOMES),
-            "description": "A reply: the decision it brings; the application's status becomes this as of the reply.",
-        },
-        "respond_by": _described(_DAY_OR_INSTANT, "A reply with 'outcome: offer': when the employer wants an answer."),
     },
     ["at", "kind"],
     "One entry of the contact log: a message, call or letter, in either direction; a reply can say what the employer said.",
@@ -263,6 +281,11 @@ _APPLICATION = _object(
             "The employer's contact for the application as a whole (a recruiter or hiring manager): "
             "follow-ups after applying and withdrawal notes go to them. Its id is valid as a contact's 'to'.",
         ),
+        "domains": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"},
+            "description": "The employer's email domains (bluepeak.example): followup mail sync takes mail from any address there as theirs.",
+        },
         "interviews": {"type": "array", "items": _INTERVIEW, "description": "The interviews, in any order."},
         "contacts": {"type": "array", "items": _CONTACT, "description": "The contact log, in any order."},
     },

@@ -30,7 +30,7 @@ from .._errors import FollowupError, InvalidInput
 from .._time import UTC, HolidaySet, zone_name
 from ..engine import Action
 from ..plugins import collect, describe, registry
-from ..state import Application, Candidate, Contact, Interview, Interviewer, State
+from ..state import Application, Candidate, Contact, Interview, Interviewer, Proposal, State
 
 __all__ = [
     "JOURNAL",
@@ -408,7 +408,7 @@ def _clean(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 def contact_to_document(contact: Contact) -> dict[str, Any]:
     """A contact as an entry of a state document's ``contacts`` list."""
-    return _clean(
+    document = _clean(
         {
             "at": _iso(contact.at),
             "kind": contact.kind,
@@ -426,8 +426,17 @@ def contact_to_document(contact: Contact) -> dict[str, Any]:
             "on_hold": contact.on_hold or None,
             "outcome": contact.outcome,
             "respond_by": _iso(contact.respond_by),
+            "message_id": contact.message_id,
         }
     )
+    if contact.proposed is not None:  # kept even when empty: an acknowledgement is proposed
+        document["proposed"] = _proposal_to_document(contact.proposed)
+    return document
+
+
+def _proposal_to_document(proposal: Proposal) -> dict[str, Any]:
+    said = {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in proposal.said().items()}
+    return _clean({**said, "evidence": proposal.evidence})
 
 
 def _interviewer_to_document(person: Interviewer) -> dict[str, Any]:
@@ -492,6 +501,7 @@ def application_head(application: Application) -> dict[str, Any]:
             "follow_up_requested_on": _iso(application.follow_up_requested_on),
             "offer": offer,
             "strengths": list(application.strengths),
+            "domains": list(application.domains),
             "recruiter": _interviewer_to_document(application.recruiter) if application.recruiter is not None else None,
             "employer": employer_to_document(application),
         }

@@ -118,10 +118,13 @@ class _Pages:
             (status, title, blurb, [_row(a, tz) for a in agenda.with_status(status)]) for status, title, blurb in SECTIONS
         ]
         done = agenda.with_status("done")
+        from ..journal import proposal_to_dict, proposals
+
         return self.render(
             request,
             "agenda.html",
             {
+                "to_confirm": [proposal_to_dict(application, reply, tz) for application, reply in proposals(state)],
                 "state": state,
                 "now": _local(now, tz),
                 "sections": sections,
@@ -309,6 +312,52 @@ class _Pages:
             back=request.url_for("application", application=identifier),
         )
 
+    async def confirm(self, request: Request) -> Response:
+        """Confirm a reply's proposed meaning: as proposed (the agenda's button), or as the form says."""
+        from ..journal import confirm, proposals
+
+        identifier = str(request.path_params["application"])
+        application = None if identifier == "-" else identifier
+        state = self.site.load()
+        tz = state.candidate.calendar.tz
+        message_id = request.query_params.get("message_id", "")
+        waiting = {reply.message_id: reply for owner, reply in proposals(state) if owner == application}
+        if request.method == "POST":
+            form = await self.form(request)
+            message_id = str(form.get("message_id") or message_id)
+            if form.get("as_proposed"):
+                try:
+                    with self.site.journal() as journal:
+                        confirm(journal, application, message_id, None, where="confirm")
+                except InvalidInput as exc:
+                    return self.render(request, "missing.html", {"what": "; ".join(str(p) for p in exc.problems)}, 422)
+                return RedirectResponse(request.url_for("agenda"), status_code=303)
+        reply = waiting.get(message_id)
+        if reply is None or reply.proposed is None:
+            return self.render(request, "missing.html", {"what": f"no reply {message_id!r} waits for confirmation in {identifier!r}"}, 404)
+        fields = [_Field("message_id", "message", "text", "The Message-ID of the reply (kept as it is).", True)]
+        fields += [f for f in _reply_fields_only() if f.name != "message_id"]
+        proposed = {k: (v.astimezone(tz).date().isoformat() if isinstance(v, dt.datetime) else ("yes" if v is True else str(v))) for k, v in reply.proposed.said().items()}
+
+        def write(form: FormData, tz: dt.tzinfo) -> str:
+            said = _collect(fields, form, tz)
+            said.pop("message_id", None)
+            with self.site.journal() as journal:
+                confirm(journal, application, message_id, said, where="confirm")
+            return identifier
+
+        return await self.entry_form(
+            request,
+            state,
+            fields=fields,
+            values={"message_id": message_id, **proposed},
+            write=write,
+            title=f"What did {reply.to or 'the employer'} say? ({reply.note or 'a reply'})",
+            intro=(f"Proposed from: “{reply.proposed.evidence}”. " if reply.proposed.evidence else "")
+            + "Change what is wrong and save; clear every field for a reply that said nothing more than thanks.",
+            back=request.url_for("agenda"),
+        )
+
     async def new_application(self, request: Request) -> Response:
         from ..journal import add_application
 
@@ -423,6 +472,16 @@ def _scalar_fields(schema: Mapping[str, Any], prefix: str = "", skip: tuple[str,
         if made is not None:
             fields.append(made)
     return fields
+
+
+#: the fields of a reply that say something (what a confirmation sets)
+_SAYS = ("decision_expected_by", "follow_up_requested_on", "medium", "next_round", "on_hold", "outcome", "respond_by")
+
+
+def _reply_fields_only() -> list[_Field]:
+    """The form fields of what a reply can say, from the state schema."""
+    properties = _schema("contact")["properties"]
+    return [made for name in _SAYS if (made := _field(name, properties[name], False)) is not None]
 
 
 def _reply_fields(application: Any) -> list[_Field]:
@@ -580,6 +639,7 @@ def create_app(site: Site) -> Starlette:
         Route("/applications/{application}/timeline", pages.timeline, name="timeline"),
         Route("/applications/{application}/reply", pages.reply, methods=["GET", "POST"], name="reply"),
         Route("/applications/{application}/interviews/new", pages.new_interview, methods=["GET", "POST"], name="new_interview"),
+        Route("/replies/{application}/confirm", pages.confirm, methods=["GET", "POST"], name="confirm"),
         Route("/actions/{key}", pages.action, name="action"),
         Route("/actions/{key}/{verb:str}", pages.settle, methods=["POST"], name="settle"),
         *api_routes(site),
