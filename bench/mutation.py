@@ -6,6 +6,8 @@ Usage::
     python bench/mutation.py                # every module, in the order below
     python bench/mutation.py time caps      # some of them
     python bench/mutation.py --list         # the modules and the tests each one runs
+    python bench/mutation.py engine --scratch DIR   # runs kept in DIR ...
+    python bench/mutation.py --report --scratch DIR # ... reported together, running nothing
 
 For each module this copies the work tree (``src``, ``tests``, ``rules``,
 ``examples``, ``docs`` and ``pyproject.toml``) into a scratch folder, adds a
@@ -20,9 +22,11 @@ The selections are unit and property tests in process; the tests that start a
 ``followup`` subprocess per step (``tests/test_rule_changes.py``) are left out,
 being slow and reaching these modules only through the others.
 
-It then reads ``mutmut results --all true`` and rewrites the figures in
-``docs/quality.md`` between the ``mutation-figures`` markers: killed / total per
-module, and every mutant not killed, by name, with its diff. Nothing outside the
+It then reads ``mutmut results --all true`` of every module run into the scratch
+folder (by this invocation or an earlier one with the same ``--scratch``) and
+rewrites the figures in ``docs/quality.md`` between the ``mutation-figures``
+markers: killed / total per module, when its run finished, and every mutant not
+killed, by name, with its diff. Nothing outside the
 markers is touched, so the explanations written there by hand stay. mutmut's own
 output goes to ``NAME.log`` in the scratch folder.
 
@@ -43,6 +47,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "quality.md"
@@ -100,8 +105,8 @@ def _config(module: Module) -> str:
     ).replace("'", '"')
 
 
-def run(module: Module, scratch: Path, children: int) -> tuple[dict[str, str], float]:
-    """``{mutant name: status}`` for every mutant of ``module``, and the seconds the run took."""
+def run(module: Module, scratch: Path, children: int) -> None:
+    """Copy the work tree for ``module`` into ``scratch`` and run mutmut there; note how long it took."""
     where = scratch / module.name
     if where.exists():
         shutil.rmtree(where)
@@ -119,12 +124,19 @@ def run(module: Module, scratch: Path, children: int) -> tuple[dict[str, str], f
     with (scratch / f"{module.name}.log").open("w", encoding="utf-8") as log:
         subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=where, env=environment,
                        check=False, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    listed = subprocess.run(["mutmut", "results", "--all", "true"], cwd=where, check=True, capture_output=True, text=True)
-    results = {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := _RESULT.match(line))}
     took = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    results = _results(module, scratch)
+    record = {"seconds": round(took), "finished": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "children": children}
+    (scratch / f"{module.name}.json").write_text(json.dumps(record), encoding="utf-8")
     killed = sum(1 for s in results.values() if s in KILLED)
     print(f"{module.name}: {killed}/{len(results)} killed in {took:.0f} s", flush=True)
-    return results, took
+
+
+def _results(module: Module, scratch: Path) -> dict[str, str]:
+    """``{mutant name: status}`` for every mutant of ``module``, from its copy in ``scratch``."""
+    listed = subprocess.run(["mutmut", "results", "--all", "true"], cwd=scratch / module.name, check=True,
+                            capture_output=True, text=True)  # fmt: skip
+    return {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := _RESULT.match(line))}
 
 
 #: run in the module's copy: the changed lines of each named mutant, one process for all
@@ -154,12 +166,11 @@ def _order(mutant: str) -> tuple[str, int]:
     return function, int(number)
 
 
-def report(figures: dict[str, tuple[Module, dict[str, str], float]], scratch: Path, children: int) -> str:
-    command = f"python bench/mutation.py {' '.join(figures)}".strip()
-    out = [BEGIN, "", f"Measured {dt.date.today().isoformat()} with `{command}` (mutmut, `--max-children {children}`).", ""]
-    out += ["| module | file | killed | of which by timeout | survived | no tests | other | total | killed share | minutes |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    for name, (module, results, took) in figures.items():
+def report(figures: dict[str, tuple[Module, dict[str, str], dict[str, Any]]], scratch: Path) -> str:
+    out = [BEGIN, "", "Measured with mutmut by `python bench/mutation.py`, each module in its own run (the row says when it finished).", ""]
+    out += ["| module | file | killed | of which by timeout | survived | no tests | other | total | killed share | minutes | finished |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+    for name, (module, results, record) in figures.items():
         statuses = list(results.values())
         killed = sum(statuses.count(s) for s in KILLED)
         survived = statuses.count("survived")
@@ -167,8 +178,8 @@ def report(figures: dict[str, tuple[Module, dict[str, str], float]], scratch: Pa
         other = len(statuses) - killed - survived - untested
         share = f"{100 * killed / len(statuses):.1f}%" if statuses else "n/a"
         out.append(f"| {name} | `{module.path}` | {killed} | {statuses.count('timeout')} | {survived} | {untested} | {other} "
-                   f"| {len(statuses)} | {share} | {took / 60:.0f} |")  # fmt: skip
-    for name, (module, results, _) in figures.items():
+                   f"| {len(statuses)} | {share} | {record['seconds'] / 60:.0f} | {record['finished']} |")  # fmt: skip
+    for name, (module, results, _record) in figures.items():
         left = sorted((m for m, s in results.items() if s not in KILLED), key=_order)
         if left:
             out += ["", f"Not killed in {name}:", "", "```diff"]
@@ -190,6 +201,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--scratch", type=Path, default=None, help="folder for the copies (default: a temporary one, kept)")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default: 2)")
+    parser.add_argument("--report", action="store_true", help="run nothing: rewrite the figures from the runs in --scratch")
     args = parser.parse_args(argv)
     known = {m.name: m for m in MODULES}
     if args.list:
@@ -202,17 +214,25 @@ def main(argv: list[str]) -> int:
     if shutil.which("mutmut") is None:
         print("mutmut is not installed: pip install -e '.[mutation]'", file=sys.stderr)
         return 1
+    if args.report and args.scratch is None:
+        parser.error("--report reads the runs in a --scratch folder: name it")
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="followup-mutation-"))
+    if not args.report:
+        for name in args.modules or list(known):
+            run(known[name], scratch, args.max_children)
+    # every module with a finished run in the scratch folder, this invocation's or an earlier one's
     figures = {}
-    for name in args.modules or list(known):
-        figures[name] = (known[name], *run(known[name], scratch, args.max_children))
+    for module in MODULES:
+        record = scratch / f"{module.name}.json"
+        if record.exists():
+            figures[module.name] = (module, _results(module, scratch), json.loads(record.read_text(encoding="utf-8")))
     text = REPORT.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
         print(f"{REPORT} has no {BEGIN} ... {END} block", file=sys.stderr)
         return 1
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    REPORT.write_text(head + report(figures, scratch, args.max_children) + tail, encoding="utf-8")
+    REPORT.write_text(head + report(figures, scratch) + tail, encoding="utf-8")
     print(f"wrote {REPORT.relative_to(ROOT)}; the copies are in {scratch}")
     return 0
 
