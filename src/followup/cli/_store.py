@@ -191,23 +191,12 @@ def log_contact(
                 "a check-back day is on or after the day the employer said it",
             )
         contact = Contact(
-            at=moment,
-            kind=kind,
-            direction=direction,
-            to=to,
-            interview=interview,
-            channel=channel,
-            note=note,
-            action=action,
-            until=instant("--until", until, tz) if until else None,
-            decision_expected_by=decision,
-            follow_up_requested_on=again,
-            medium=medium,
-            next_round=next_round,
-            on_hold=on_hold,
-            outcome=outcome,
-            respond_by=deadline,
-        )
+            at=moment, kind=kind, direction=direction, to=to, interview=interview, channel=channel, note=note,
+            action=action, until=instant("--until", until, tz) if until else None,
+            # what the reply said
+            decision_expected_by=decision, follow_up_requested_on=again, medium=medium,
+            next_round=next_round, on_hold=on_hold, outcome=outcome, respond_by=deadline,
+        )  # fmt: skip
         store.record_contact(None if application == "-" else application, contact)
     finally:
         store.close()

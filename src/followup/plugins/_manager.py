@@ -39,20 +39,6 @@ import pluggy
 from .._errors import FollowupError
 from . import hookspecs
 
-__all__ = [
-    "DEFAULT_PLUGINS",
-    "ESSENTIAL_PLUGINS",
-    "REGISTER_HOOKS",
-    "PluginInfo",
-    "PluginLoadError",
-    "PluginManager",
-    "build_plugin_manager",
-    "describe",
-    "hook_problems",
-    "hookimpl",
-    "list_plugins",
-]
-
 log = logging.getLogger("followup.plugins")
 
 #: the marker for hook implementations; ``followup.hookimpl`` is the same object

@@ -14,20 +14,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .._time import Calendar, Offset
-from ..state import (
-    ENDED_STATUSES,
-    LIVE_STATUSES,
-    Application,
-    Candidate,
-    Contact,
-    Interview,
-    Interviewer,
-    Offer,
-    Reference,
-    State,
-)
+from ..state import ENDED_STATUSES, LIVE_STATUSES, Offer
+
+if TYPE_CHECKING:
+    from ..state import Application, Candidate, Contact, Interview, Interviewer, Reference, State
 
 #: how long before a deadline a letter must be posted to be of use: three business days
 #: in the post and two for the employer to answer

@@ -13,53 +13,20 @@ other area builds on this one.
 
 from __future__ import annotations
 
+from . import _model
 from ._loading import load_state, parse_instant, state_from_checked_document, state_from_document
-from ._model import (
-    ACTIVE_STATUSES,
-    CALLED_OFF,
-    ENDED_STATUSES,
-    INTERVIEW_KINDS,
-    INTERVIEW_STATUSES,
-    LIVE_STATUSES,
-    MEDIA,
-    OUTCOMES,
-    STATUSES,
-    Application,
-    Candidate,
-    Contact,
-    Interview,
-    Interviewer,
-    Offer,
-    Reference,
-    State,
-)
+from ._model import *  # noqa: F403  (the model's names are this package's; _model.__all__ lists them)
 from ._schema import SCHEMA_BASE, STATE_SCHEMA
 from ._source import LocatedDict, LocatedList, Mark, excerpt, load_document, locate, parse_document, read_text_file
 from ._validation import schema_problems, suggest
 
 __all__ = [
-    "ACTIVE_STATUSES",
-    "CALLED_OFF",
-    "ENDED_STATUSES",
-    "INTERVIEW_KINDS",
-    "INTERVIEW_STATUSES",
-    "LIVE_STATUSES",
-    "MEDIA",
-    "OUTCOMES",
+    *_model.__all__,
     "SCHEMA_BASE",
     "STATE_SCHEMA",
-    "STATUSES",
-    "Application",
-    "Candidate",
-    "Contact",
-    "Interview",
-    "Interviewer",
     "LocatedDict",
     "LocatedList",
     "Mark",
-    "Offer",
-    "Reference",
-    "State",
     "excerpt",
     "load_document",
     "load_state",

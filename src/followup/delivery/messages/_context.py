@@ -124,20 +124,17 @@ def medium_of(action: Action, application: Application | None) -> str:
     return "reminder"
 
 
+#: what an interviewer and a :class:`followup.Party` both know of a person
+_PERSON_DETAILS = tuple(field.name for field in dataclasses.fields(Party) if field.name != "organisation")
+
+
 def recipient_party(
     interviewer: Interviewer | None, reference: Reference | None, application: Application | None
 ) -> Party | None:
     """The addressee as a :class:`followup.Party`, with every contact detail known."""
     if interviewer is not None:
-        return Party(
-            name=interviewer.name,
-            title=interviewer.title,
-            email=interviewer.email,
-            postal_address=interviewer.postal_address,
-            fax=interviewer.fax,
-            phone=interviewer.phone,
-            organisation=application.company if application is not None else None,
-        )
+        details = {name: getattr(interviewer, name) for name in _PERSON_DETAILS}
+        return Party(**details, organisation=application.company if application is not None else None)
     if reference is not None:
         return Party(name=reference.name, email=reference.email, phone=reference.phone)
     return None
