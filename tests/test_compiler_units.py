@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
-from followup import InvalidInput, load_rulebook
+from conftest import application, at, state_doc
+from followup import Engine, InvalidInput, load_rulebook, load_state
 from followup._time import Offset
-from followup.rules._compiler import describe_time
+from followup.engine import explanation
+from followup.rules import Scope, StateView
+from followup.rules._compiler import Compiler, describe_time
+from followup.rules._installed import get_vocabulary
 from followup.state import Contact
 
 RULE = """\
@@ -247,3 +251,45 @@ def test_a_cap_counts_what_goes_out_of_its_kinds_and_no_bookkeeping() -> None:
 )  # fmt: skip
 def test_a_moment_is_described_in_words(spec: dict[str, Any], words: str) -> None:
     assert describe_time(spec) == words
+
+
+def test_explain_traces_each_part_of_a_condition_with_the_value_it_read() -> None:
+    rules = {"version": 1, "rules": [{
+        "id": "r", "kind": "follow_up", "for_each": "application", "channel": "email",
+        "when": {"all": [{"fact": "application.status", "eq": "interviewing"},
+                         {"not": {"fact": "application.offer.received_at", "is": "set"}},
+                         {"any": [{"fact": {"count_contacts": {"kind": "follow_up"}}, "ge": 1},
+                                  {"fact": "application.priority", "le": 2}]}]},
+        "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 1}}}}]}  # fmt: skip
+    state = load_state(state_doc(application(applied_at="2026-03-01T09:00:00+01:00", priority=1)))
+    lines = list(explanation(Engine(load_rulebook(rules)), state, at("2026-03-02T12:00:00+01:00"), "r:acme").lines)
+    start = lines.index("conditions: hold")
+    assert lines[start + 1 : lines.index("window:")] == [
+        "    yes all of:",
+        "        yes application.status eq 'interviewing' (value: 'interviewing')",
+        "        yes not:",
+        "            no  application.offer.received_at is 'set' (value: unset)",
+        "        yes any of:",
+        "            no  count contacts matching {kind=follow_up} ge 1 (value: 0)",
+        "            yes application.priority le 2 (value: 1)",
+    ]
+
+
+def test_a_condition_compiles_to_its_test_alone() -> None:
+    compiler = Compiler(get_vocabulary(), {}, "<rules>")
+    test = compiler.condition({"fact": "application.priority", "le": 2}, "application", ["when"])
+    assert compiler.problems == []
+    assert test(load_scope(priority=1)) is True and test(load_scope(priority=3)) is False
+
+
+def test_a_condition_that_did_not_compile_never_holds() -> None:
+    compiler = Compiler(get_vocabulary(), {}, "<rules>")
+    check = compiler.check({"fact": "application.nope", "is": "set"}, "application", ["when"])
+    assert [p.message.split(";")[0] for p in compiler.problems] == ["unknown fact 'application.nope' (did you mean 'application.id'?)"]
+    assert check.test(load_scope()) is False
+
+
+def load_scope(**extra: Any) -> Scope:
+    """The application-level item of a one-application state, at 12:00 on 2 March 2026."""
+    world = StateView(load_state(state_doc(application(**extra))), at("2026-03-02T12:00:00+01:00"))
+    return Scope(world, world.applications[0])

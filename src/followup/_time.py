@@ -329,7 +329,7 @@ class Calendar:
 
     def start_of_date(self, day: dt.date) -> dt.datetime:
         """Local midnight (or the first instant) of ``day``."""
-        return local_wall_time(day, dt.time.min, self.tz)
+        return local_wall_time(day, dt.time(0, 0), self.tz)
 
     def describe(self) -> str:
         """``America/New_York, holidays US, 09:00-17:00``: what this calendar counts with."""
