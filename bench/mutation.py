@@ -78,7 +78,7 @@ MODULES = [
            ("tests/test_compiler_units.py", "tests/test_caps_units.py", "tests/test_bad_input.py",
             "tests/test_default_rules.py")),
     Module("dispatcher", "src/followup/delivery/_dispatcher.py",
-           ("tests/test_dispatch.py", "tests/test_dispatch_steps.py", "tests/test_channel_dispatch.py",
+           ("tests/test_dispatcher_units.py", "tests/test_dispatch.py", "tests/test_dispatch_steps.py", "tests/test_channel_dispatch.py",
             "tests/test_dispatch_properties.py")),
 ]  # fmt: skip
 
