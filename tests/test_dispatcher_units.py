@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from followup import Engine, FollowupError, InvalidInput
-from followup.delivery import Config, DeliveryError, Dispatcher, Message
+from followup import Engine, FollowupError, InvalidInput, hookimpl
+from followup.delivery import Block, Config, DeliveryError, Dispatcher, Message
 from followup.delivery._dispatcher import Outcome, TickReport, _describe
 from followup.stores import Store, SubjectFault
 from followup.stores.memory import open_memory
@@ -157,3 +157,44 @@ def test_a_followup_error_from_a_channel_is_final_and_a_bug_is_retried(store: St
         ("failed", "gave up after 1 attempts: ZeroDivisionError: division by zero")
     }
     other.close()
+
+
+class _HouseRules:
+    """No thank-you notes today; reference alerts cannot be written; leverage follow-ups
+    have a template that does not render."""
+
+    @hookimpl
+    def followup_check_message(self, message: Message, context: Any) -> list[Block]:
+        return [Block("house-rule", "no thank-you notes today"), Block("tone", "too eager")] if message.kind == "thank_you_note" else []
+
+    @hookimpl
+    def followup_render_message(self, action: Any, context: Any) -> Message | None:
+        if action.kind == "reference_alert":
+            raise DeliveryError("no address for the reference", transient=False)
+        if action.kind == "leverage_follow_up":
+            raise InvalidInput.single("templates/leverage.txt", "unknown variable 'offer_amount'", line=3)
+        return None
+
+
+def test_a_dry_run_says_what_would_be_blocked_or_fail_and_why(store: Store) -> None:
+    pm = plugin_manager_with(channel_plugin(RecordingChannel()), _HouseRules())
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).dry_run(SAMPLE_NOW)
+    results = {o.key.split(":")[0]: (o.result, o.detail) for o in report.outcomes}
+    assert results["thank-you-note"] == ("would-block", "house-rule: no thank-you notes today; tone: too eager")
+    assert results["alert-references"] == ("would-fail", "no address for the reference")
+    # as the delivery would: a template that does not render fails that action, not the dry run
+    assert results["leverage-offer"] == (
+        "would-fail", "cannot write the message: templates/leverage.txt:3:0: unknown variable 'offer_amount'",
+    )  # fmt: skip
+    assert store.outbox() == []
+
+
+def test_a_message_that_cannot_be_written_or_is_blocked_fails_for_good(store: Store) -> None:
+    pm = plugin_manager_with(channel_plugin(channel := RecordingChannel()), _HouseRules())
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW)
+    results = {o.key.split(":")[0]: (o.result, o.detail) for o in report.outcomes}
+    assert results["thank-you-note"] == ("failed", "blocked by a message check: house-rule: no thank-you notes today; tone: too eager")
+    assert results["leverage-offer"] == (
+        "failed", "cannot write the message: templates/leverage.txt:3:0: unknown variable 'offer_amount'",
+    )  # fmt: skip
+    assert channel.attempts == 0
