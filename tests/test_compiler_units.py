@@ -87,6 +87,30 @@ OPERATORS = "eq, ge, gt, in, is, le, lt, ne, not_in"
              "(patience), or 'min_gap' alone"],
             id="a cap of two shapes",
         ),
+        *(
+            pytest.param(
+                rulebook(caps=f"- {{id: a, per: application, {shape}}}"),
+                ["3:5: cap 'a' must be one of: 'max' with 'within' (a ceiling), 'max' with 'since: employer_reply' "
+                 "(patience), or 'min_gap' alone"],
+                id=f"a cap of {shape}",
+            )
+            for shape in ("since: employer_reply", "max: 1", "max: 1, within: {days: 1}, since: employer_reply",
+                          "max: 1, since: employer_reply, within: {days: 1}", "max: 1, since: employer_reply, min_gap: {days: 1}",
+                          "min_gap: {days: 1}, max: 1", "min_gap: {days: 1}, within: {days: 1}",
+                          "min_gap: {days: 1}, since: employer_reply")
+        ),
+        pytest.param(
+            rulebook(extra="when: {fact: application.id, nope_in: [a, b]}"),
+            [f"7:34: unknown condition operator 'nope_in' (did you mean 'not_in'?); known operators: {OPERATORS}. An "
+             "operator from a plugin needs that plugin installed."],
+            id="an unknown operator given a list",
+        ),
+        pytest.param(
+            rulebook(extra="when: {fact: {count_contacts: {kind: follow_up, after: {at: application.nope}}}, ge: 1}"),
+            [f"7:65: unknown fact 'application.nope' (did you mean 'application.id'?); facts a 'application' rule "
+             f"can use: {APPLICATION_FACTS}"],
+            id="an unknown fact inside a log question",
+        ),
         pytest.param(
             rulebook(caps="- {id: q, per: application, max: 1, within: {days: 7}, quiet_after: {days: 3}}"),
             ["3:58: cap 'q': 'quiet_after' belongs to a patience cap ('max' with 'since: employer_reply')"],
@@ -293,3 +317,134 @@ def load_scope(**extra: Any) -> Scope:
     """The application-level item of a one-application state, at 12:00 on 2 March 2026."""
     world = StateView(load_state(state_doc(application(**extra))), at("2026-03-02T12:00:00+01:00"))
     return Scope(world, world.applications[0])
+
+
+def test_a_problem_whose_place_is_not_in_the_document_is_reported_against_the_file() -> None:
+    compiler = Compiler(get_vocabulary(), {}, "rules.yaml")
+    compiler.problem(["rules", 3, "when"], "something is wrong")
+    (problem,) = compiler.problems
+    assert (problem.path, problem.line, problem.column, problem.message) == ("rules.yaml", 0, 0, "something is wrong")
+
+
+def test_all_of_needs_every_part_and_any_of_one() -> None:
+    compiler = Compiler(get_vocabulary(), {}, "<rules>")
+    yes, no = {"fact": "application.priority", "le": 2}, {"fact": "application.priority", "ge": 2}
+    scope = load_scope(priority=1)
+    assert compiler.check({"all": [yes]}, "application", ["when"]).test(scope) is True
+    assert compiler.check({"all": [no]}, "application", ["when"]).test(scope) is False
+    assert compiler.check({"all": [yes, no]}, "application", ["when"]).test(scope) is False
+    assert compiler.check({"all": [yes, yes, no]}, "application", ["when"]).test(scope) is False
+    assert compiler.check({"all": [yes, yes]}, "application", ["when"]).test(scope) is True
+    assert compiler.check({"any": [no, yes]}, "application", ["when"]).test(scope) is True
+    assert compiler.check({"any": [no, no]}, "application", ["when"]).test(scope) is False
+    assert compiler.check({"not": no}, "application", ["when"]).test(scope) is True
+    assert compiler.problems == []
+
+
+LOG = [
+    {"at": "2026-03-02T09:00:00+01:00", "kind": "follow_up", "to": "jane", "interview": "one"},
+    {"at": "2026-03-03T09:00:00+01:00", "kind": "follow_up", "to": "kim"},
+    {"at": "2026-03-04T09:00:00+01:00", "kind": "follow_up", "direction": "in"},
+    {"at": "2026-03-05T09:00:00+01:00", "kind": "reply"},
+    {"at": "2026-03-06T09:00:00+01:00", "kind": "status_call", "to": "jane", "interview": "two"},
+]
+
+
+def _answer(question: dict[str, Any], level: str = "application", person: str | None = None, interview: str | None = None) -> Any:
+    compiler = Compiler(get_vocabulary(), {}, "<rules>")
+    value = compiler.value(question, level, ["when", "fact"])
+    assert compiler.problems == [] and value is not None
+    interviews = [{"id": i, "starts_at": "2026-03-01T10:00:00+01:00", "interviewers": [{"id": "jane", "name": "Jane"}, {"id": "kim", "name": "Kim"}]}
+                  for i in ("one", "two")]  # fmt: skip
+    world = StateView(load_state(state_doc(application(contacts=LOG, interviews=interviews, applied_at="2026-03-03T12:00:00+01:00"))),
+                      at("2026-03-08T12:00:00+01:00"))  # fmt: skip
+    view = world.applications[0]
+    chosen = next((i for i in view.application.interviews if i.id == interview), None)
+    who = next((p for p in chosen.interviewers if p.id == person), None) if chosen is not None else None
+    return value(Scope(world, view, chosen, who), at("2026-03-03T09:00:00+01:00"))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ({"count_contacts": {"kind": "follow_up"}}, 2),  # outgoing unless asked otherwise
+        ({"count_contacts": {"kind": "follow_up", "direction": "in"}}, 1),
+        ({"count_contacts": {"kind": ["follow_up", "reply"], "direction": "any"}}, 4),
+        ({"count_contacts": {"direction": "any"}}, 5),
+        ({"count_contacts": {"kind": "follow_up", "after": {"at": "application.applied_at"}}}, 0),
+        ({"count_contacts": {"direction": "any", "after": {"at": "application.applied_at"}}}, 3),
+        ({"count_contacts": {"direction": "any", "before": {"at": "application.applied_at"}}}, 2),
+        # strictly after and before: a contact at the bound itself is neither
+        ({"count_contacts": {"after": {"at": "opens"}}}, 1),
+        ({"count_contacts": {"before": {"at": "opens"}}}, 1),
+        ({"count_contacts": {"after": {"at": "application.last_reply_at"}}}, 1),
+        ({"count_contacts": {"after": {"at": "application.offer.received_at"}}}, 0),  # unset: nothing is after it
+        ({"count_contacts": {"before": {"at": "application.offer.received_at"}}}, 0),
+        ({"first_contact": {"direction": "any"}}, at("2026-03-02T09:00:00+01:00")),
+        ({"last_contact": {"direction": "any"}}, at("2026-03-06T09:00:00+01:00")),
+        ({"last_contact": {"kind": "follow_up"}}, at("2026-03-03T09:00:00+01:00")),
+        ({"first_contact": {"kind": "thank_you_note"}}, None),
+        ({"last_contact": {"kind": "thank_you_note"}}, None),
+    ],
+)  # fmt: skip
+def test_questions_about_the_log(question: dict[str, Any], answer: Any) -> None:
+    assert _answer(question) == answer
+
+
+def test_questions_about_the_log_for_one_person_and_one_interview() -> None:
+    assert _answer({"count_contacts": {"direction": "any", "to": "recipient"}}, "interviewer", "jane", "one") == 2
+    assert _answer({"count_contacts": {"direction": "any", "to": "recipient"}}, "interviewer", "kim", "one") == 1
+    assert _answer({"count_contacts": {"direction": "any", "interview": "current"}}, "interview", None, "one") == 1
+    assert _answer({"count_contacts": {"direction": "any", "interview": "current", "to": "recipient"}}, "interviewer", "jane", "two") == 1
+    assert _answer({"count_contacts": {"direction": "any", "interview": "current", "to": "recipient"}}, "interviewer", "kim", "two") == 0
+
+
+@pytest.mark.parametrize(
+    ("match", "shared"),
+    [
+        ({"kind": "thank_you_note"}, True),  # reads the application's log only
+        ({"kind": "thank_you_note", "interview": "current"}, True),
+        ({"kind": "thank_you_note", "to": "recipient"}, False),  # reads the person's
+    ],
+)
+def test_a_window_that_reads_nothing_of_the_person_is_worked_out_once_for_all(match: dict[str, Any], shared: bool) -> None:
+    rule = {"id": "r", "kind": "thank_you_note", "for_each": "interviewer", "channel": "email",
+            "when": {"fact": {"count_contacts": match}, "eq": 0},
+            "window": {"opens": {"at": "interview.ended_at"}, "due": {"at": "opens", "plus": {"days": 1}}}}  # fmt: skip
+    assert load_rulebook({"version": 1, "rules": [rule]}).rules[0].shared_window is shared
+    # a moment on the employer's calendar reads the application, which interviewers share
+    rule["window"]["due"] = {"at": "opens", "plus": {"business_days": 1}, "calendar": "employer"}
+    assert load_rulebook({"version": 1, "rules": [rule]}).rules[0].shared_window is shared
+    # what the log says about the person once the action exists does not count
+    del rule["when"]
+    rule["done_when"] = [match]
+    assert load_rulebook({"version": 1, "rules": [rule]}).rules[0].shared_window is True
+
+
+def _one_rule(rule: dict[str, Any], now: str, candidate: dict[str, Any] | None = None, **app: Any) -> Any:
+    base = {"id": "r", "kind": "follow_up", "for_each": "application"}
+    state = load_state(state_doc(application(**app), **(candidate or {})))
+    (action,) = Engine(load_rulebook({"version": 1, "rules": [{**base, **rule}]})).evaluate(state, at(now))
+    return action
+
+
+@pytest.mark.parametrize("base", ["earliest", "first"])
+def test_earliest_and_first_set_can_count_from_the_opening(base: str) -> None:
+    window = {"opens": {"at": "application.applied_at", "plus": {"days": 1}},
+              "due": {base: [{"at": "opens", "plus": {"days": 3}}, {"at": "application.applied_at", "plus": {"days": 10}}]}}  # fmt: skip
+    action = _one_rule({"channel": "email", "window": window}, "2026-03-02T12:00:00+01:00", applied_at="2026-03-02T09:00:00+01:00")
+    assert (action.opens_at, action.due_at) == (at("2026-03-03T09:00:00+01:00"), at("2026-03-06T09:00:00+01:00"))
+
+
+def test_a_call_is_moved_into_the_employers_hours_on_a_day_that_is_a_business_day_for_both() -> None:
+    window = {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"hours": 1}}}
+    new_york = {"timezone": "America/New_York", "holidays": {"country": "US"}}
+    # Thursday 2 April, 18:00 in Berlin: noon in New York, but the next day is Good Friday and
+    # then Easter Monday in Berlin (a holiday calendar of Germany), so the call waits for Tuesday
+    action = _one_rule({"channel": "phone", "window": window}, "2026-04-02T18:00:00+02:00", {"holidays": {"country": "DE"}},
+                       applied_at="2026-04-02T23:30:00+02:00", employer=new_york)  # fmt: skip
+    assert action.opens_at == at("2026-04-07T09:00:00-04:00")
+    # without the candidate's holidays, Friday in New York would do
+    loose = _one_rule({"channel": "phone", "window": window}, "2026-04-02T18:00:00+02:00",
+                      applied_at="2026-04-02T23:30:00+02:00", employer=new_york)  # fmt: skip
+    assert loose.opens_at == at("2026-04-03T09:00:00-04:00")
