@@ -136,7 +136,7 @@ def run(module: Module, scratch: Path, children: int) -> None:
 
 
 def again(module: Module, scratch: Path, children: int) -> None:
-    """Run the mutants of ``module`` not killed in its earlier run again, by name, against
+    """Run the mutants of ``module`` that its earlier run tested and did not kill again, by name, against
     the work tree's tests as they are now; the module itself must not have changed."""
     where = scratch / module.name
     record_path = scratch / f"{module.name}.json"
@@ -146,7 +146,8 @@ def again(module: Module, scratch: Path, children: int) -> None:
         raise SystemExit(f"{module.path} changed since its run: run the module in full")
     shutil.rmtree(where / "tests")
     shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
-    left = [m for m, s in _results(module, scratch).items() if s not in KILLED]
+    # the ones run and not killed (a run stopped early leaves others "not checked": not these)
+    left = [m for m, s in _results(module, scratch).items() if s not in (*KILLED, "not checked")]
     started = dt.datetime.now(dt.UTC)
     environment = {**os.environ, "FOLLOWUP_HYPOTHESIS_PROFILE": "mutation"}
     with (scratch / f"{module.name}.again.log").open("w", encoding="utf-8") as log:
@@ -204,19 +205,22 @@ def _order(mutant: str) -> tuple[str, int]:
 
 def report(figures: dict[str, tuple[Module, dict[str, str], dict[str, Any]]], scratch: Path) -> str:
     out = [BEGIN, "", "Measured with mutmut by `python bench/mutation.py`, each module in its own run (the row says when it finished).", ""]
-    out += ["| module | file | killed | of which by timeout | survived | no tests | other | total | killed share | minutes | finished |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+    out += ["| module | file | killed | of which by timeout | survived | no tests | not run | other | total | killed share | minutes | finished |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
     for name, (module, results, record) in figures.items():
         statuses = list(results.values())
         killed = sum(statuses.count(s) for s in KILLED)
         survived = statuses.count("survived")
         untested = statuses.count("no tests")
-        other = len(statuses) - killed - survived - untested
+        unrun = statuses.count("not checked")
+        other = len(statuses) - killed - survived - untested - unrun
         share = f"{100 * killed / len(statuses):.1f}%" if statuses else "n/a"
-        out.append(f"| {name} | `{module.path}` | {killed} | {statuses.count('timeout')} | {survived} | {untested} | {other} "
+        if unrun:
+            share += f" ({100 * killed / (len(statuses) - unrun):.1f}% of those run)"
+        out.append(f"| {name} | `{module.path}` | {killed} | {statuses.count('timeout')} | {survived} | {untested} | {unrun} | {other} "
                    f"| {len(statuses)} | {share} | {record['seconds'] / 60:.0f} | {_finished(record)} |")  # fmt: skip
     for name, (module, results, _record) in figures.items():
-        left = sorted((m for m, s in results.items() if s not in KILLED), key=_order)
+        left = sorted((m for m, s in results.items() if s not in (*KILLED, "not checked")), key=_order)
         if left:
             out += ["", f"Not killed in {name}:", "", "```diff"]
             changed = _diffs(module, scratch, left)
