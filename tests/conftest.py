@@ -7,11 +7,13 @@ import copy
 import datetime as dt
 import os
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import Phase, settings
 
 # no holiday dates kept in the user's cache folder by the tests (tests/test_holiday_cache.py
 # and tests/test_startup.py give it a folder of their own)
@@ -21,6 +23,44 @@ from followup import Agenda, Engine, State, load_rulebook, load_state, parse_ins
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "job-search.yaml"
+
+#: ``FOLLOWUP_HYPOTHESIS_PROFILE=mutation`` (set by ``bench/mutation.py``) runs every property
+#: on a few fixed examples, so each mutant is judged quickly and the same way every time; a
+#: failing example is not shrunk (the mutant is caught; nobody reads the smallest example)
+settings.register_profile(
+    "mutation",
+    max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    report_multiple_bugs=False,
+)
+PROFILE = os.environ.get("FOLLOWUP_HYPOTHESIS_PROFILE", "default")
+settings.load_profile(PROFILE)
+
+
+def examples(n: int) -> int:
+    """``n`` examples for a property, or the loaded profile's number when that is smaller and
+    the profile is not the default (a test's own ``max_examples`` overrides any profile)."""
+    return n if PROFILE == "default" else min(n, settings.get_profile(PROFILE).max_examples)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under the mutation profile, forget what followup's functions memoized before this session.
+
+    mutmut runs the tests once in its own process to learn which test reaches which
+    function, then forks that process to test each mutant: without this, a memoized
+    result from that first run (a zone, a fitted window) would answer in place of the
+    mutated code below it.
+    """
+    if PROFILE != "mutation":
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "followup" or name.startswith("followup."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                    value.cache_clear()
 
 
 def at(text: str) -> dt.datetime:
@@ -51,7 +91,10 @@ def state_doc(*applications: dict[str, Any], timezone: str = "Europe/Berlin", **
     return {"version": 1, "candidate": person, "applications": [copy.deepcopy(a) for a in applications]}
 
 
-@pytest.fixture(scope="session")
+# Compiled once per session, but once per test under the mutation profile: mutmut runs a
+# mutant of the compiler against the tests that compiled something in its first run, so
+# every test evaluating the default rules must compile them itself.
+@pytest.fixture(scope="function" if PROFILE == "mutation" else "session")
 def default_engine() -> Engine:
     return Engine(load_rulebook())
 

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from followup import Engine, load_rulebook, load_state
 
 SCOPES = ["recipient", "application", "company", "everything"]
@@ -207,7 +208,7 @@ def _check(rulebook: dict[str, Any], state: dict[str, Any]) -> bool:
 def test_caps_hold_back_exactly_what_the_oracle_says(scope: str) -> None:
     seen = {"examples": 0, "binding": 0}
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
     @given(cases(scope))
     def check(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
         binding = _check(*case)

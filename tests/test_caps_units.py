@@ -140,3 +140,51 @@ def test_an_action_of_a_kind_a_cap_does_not_count_neither_is_held_nor_counts() -
     cap = {"id": "calls", "counts": ["status_call"], "per": "everything", "max": 1, "within": {"days": 7}}
     got = evaluate(cap, [{"at": ago(5), "kind": "follow_up"}], rules=2)
     assert [got[k][0] for k in ("r0:a0:i1:p", "r1:a0:i1:p")] == ["due", "due"]
+
+
+def test_a_gap_frees_the_moment_it_has_passed() -> None:
+    cap = {"id": "gap", "counts": ["follow_up"], "per": "recipient", "min_gap": {"days": 2}}
+    assert evaluate(cap, [{"at": ago(48), "kind": "follow_up", "to": "p"}], rules=1)["r0:a0:i1:p"][:2] == ("due", None)
+    held = evaluate(cap, [{"at": ago(47), "kind": "follow_up", "to": "p"}], rules=1)["r0:a0:i1:p"]
+    assert held[:3] == ("suppressed", "gap", utc(20, 13))
+
+
+def test_a_gap_after_a_contact_logged_at_this_very_moment() -> None:
+    cap = {"id": "gap", "counts": ["follow_up"], "per": "recipient", "min_gap": {"hours": 12}}
+    got = evaluate(cap, [{"at": ago(0), "kind": "follow_up", "to": "p"}], rules=1)
+    assert got["r0:a0:i1:p"] == (
+        "suppressed", "gap", utc(21, 0),
+        "held back by cap 'gap': last counted contact Fri 20 Mar 2026 12:00 UTC, and it asks for 12 hours between "
+        "contacts per recipient; frees Sat 21 Mar 2026 00:00 UTC",
+    )  # fmt: skip
+
+
+def test_held_back_reasons_are_on_the_candidates_clock() -> None:
+    gap = {"id": "gap", "counts": ["follow_up"], "per": "recipient", "min_gap": {"days": 2}}
+    got = evaluate(gap, [{"at": ago(30), "kind": "follow_up", "to": "p"}], rules=1, timezone="America/New_York")
+    assert got["r0:a0:i1:p"][3] == (
+        "held back by cap 'gap': last counted contact Thu 19 Mar 2026 02:00 EDT, and it asks for 2 days between "
+        "contacts per recipient; frees Sat 21 Mar 2026 02:00 EDT"
+    )
+    patience = {"id": "patience", "counts": ["follow_up"], "per": "application", "max": 1, "since": "employer_reply"}
+    got = evaluate(patience, [{"at": ago(10), "kind": "follow_up"}, {"at": ago(20), "kind": "reply"}], rules=1, timezone="Asia/Tokyo")
+    assert got["r0:a0:i1:p"][3] == (
+        "held back by cap 'patience': 1 of 1 unanswered follow-ups per application since the employer last replied "
+        "Fri 20 Mar 2026 01:00 JST; frees when the employer replies"
+    )
+
+
+def test_a_reason_lists_every_action_going_out_now_that_it_counts() -> None:
+    ceiling = {"id": "ceiling", "counts": ["follow_up"], "per": "application", "max": 2, "within": {"days": 7}}
+    got = evaluate(ceiling, [], rules=3)
+    assert [got[f"r{i}:a0:i1:p"][0] for i in range(3)] == ["due", "due", "suppressed"]
+    assert got["r2:a0:i1:p"][3] == (
+        "held back by cap 'ceiling': 2 of 2 contacts per application in the last 7 days, counting follow_up "
+        "r0:a0:i1:p, follow_up r1:a0:i1:p going out now; frees Fri 27 Mar 2026 12:00 UTC"
+    )
+    patience = {"id": "patience", "counts": ["follow_up"], "per": "application", "max": 2, "since": "employer_reply"}
+    got = evaluate(patience, [], rules=3)
+    assert got["r2:a0:i1:p"][3] == (
+        "held back by cap 'patience': 2 of 2 unanswered follow-ups per application and the employer has never "
+        "replied, counting follow_up r0:a0:i1:p, follow_up r1:a0:i1:p going out now; frees when the employer replies"
+    )

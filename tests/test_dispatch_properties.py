@@ -9,6 +9,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from followup import DeliveryError, Engine, Message, load_state
 from followup.delivery import Config, Dispatcher
 from followup.rules import load_rulebook
@@ -27,7 +28,7 @@ ENGINE = Engine(load_rulebook(CONCURRENCY_RULES))
 OUTCOMES = st.sampled_from(["ok", "ok", "transient", "permanent"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     script=st.lists(OUTCOMES, min_size=1, max_size=40),
     runs=st.integers(min_value=1, max_value=6),

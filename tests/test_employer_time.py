@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE, ROOT, application, at, interviewer, state_doc
+from conftest import EXAMPLE, ROOT, application, at, examples, interviewer, state_doc
 from followup import Engine, InvalidInput, load_rulebook, load_state
 from followup._time import Calendar, calendar_for, fit_working_time, zone
 
@@ -77,7 +77,7 @@ def engine() -> Engine:
     return Engine(load_rulebook())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(sides=two_sides(), end=ends, decision=st.one_of(st.none(), st.integers(min_value=-3, max_value=14)))
 def test_a_call_opens_and_falls_due_in_the_employers_working_time(
     engine: Engine, sides: tuple[dict[str, Any], dict[str, Any]], end: dt.datetime, decision: int | None
@@ -110,7 +110,7 @@ def test_a_call_opens_and_falls_due_in_the_employers_working_time(
         assert call.opens_at <= call.due_at
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     hours_zone=st.sampled_from(ZONES),
     other_zone=st.sampled_from(ZONES),
@@ -151,7 +151,7 @@ DST_ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "America/S
 dst_ends = st.datetimes(min_value=dt.datetime(2026, 2, 20), max_value=dt.datetime(2026, 11, 20), timezones=st.just(dt.UTC))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     candidate_zone=st.sampled_from(DST_ZONES),
     employer_zone=st.sampled_from(DST_ZONES),

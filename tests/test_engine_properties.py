@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from followup import Agenda, Engine, load_rulebook, load_state
 from followup._time import Offset
 
@@ -87,7 +88,7 @@ def states(draw: st.DrawFn) -> dict[str, Any]:
 
 
 nows = st.integers(min_value=0, max_value=24 * 50).map(lambda h: BASE + dt.timedelta(hours=h, minutes=7))
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _summary(agenda: Agenda) -> dict[str, Any]:

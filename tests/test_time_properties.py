@@ -7,6 +7,7 @@ import datetime as dt
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from followup._time import Calendar, HolidaySet, Offset, local_wall_time, zone
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo", "UTC", "Pacific/Chatham"]
@@ -25,7 +26,7 @@ def calendars(draw: st.DrawFn) -> Calendar:
     return Calendar(tz=tz, holidays=holidays)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(calendars(), instants, st.integers(min_value=1, max_value=40))
 def test_business_days_land_on_a_business_day_after_exactly_n(cal: Calendar, start: dt.datetime, n: int) -> None:
     result = cal.add_business_days(start, n)
@@ -37,7 +38,7 @@ def test_business_days_land_on_a_business_day_after_exactly_n(cal: Calendar, sta
     assert result > start
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(calendars(), instants, st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=30))
 def test_business_days_are_monotonic(cal: Calendar, start: dt.datetime, a: int, b: int) -> None:
     assume(a != b)
@@ -45,7 +46,7 @@ def test_business_days_are_monotonic(cal: Calendar, start: dt.datetime, a: int, 
     assert (first < second) == (a < b)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(calendars(), instants, st.integers(min_value=1, max_value=30))
 def test_business_days_back_and_forth_return_to_a_business_day(cal: Calendar, start: dt.datetime, n: int) -> None:
     assume(cal.is_business_day(cal.local(start).date()))
@@ -54,7 +55,7 @@ def test_business_days_back_and_forth_return_to_a_business_day(cal: Calendar, st
     assert cal.local(back).date() == cal.local(start).date()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(calendars(), instants, st.integers(min_value=-30, max_value=30))
 def test_business_days_keep_the_local_time_of_day_unless_it_does_not_exist(cal: Calendar, start: dt.datetime, n: int) -> None:
     local = cal.local(start)
@@ -182,7 +183,7 @@ def near_clock_changes(draw: st.DrawFn) -> tuple[str, dt.datetime, str]:
     return name, wall, kind
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(near_clock_changes())
 def test_local_wall_time_agrees_with_the_oracle_at_clock_changes(case: tuple[str, dt.datetime, str]) -> None:
     """Two examples in three are, by construction, a wall time that does not exist or exists
@@ -210,7 +211,7 @@ def _weekdays_between(start: dt.date, end: dt.date) -> int:
     return sum((start + dt.timedelta(days=i)).weekday() < 5 for i in range(1, (end - start).days + 1))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(near_clock_changes(), st.integers(min_value=1, max_value=25), st.booleans())
 def test_calendar_days_onto_a_clock_change_agree_with_the_oracle(
     case: tuple[str, dt.datetime, str], days: int, backwards: bool
@@ -228,7 +229,7 @@ def test_calendar_days_onto_a_clock_change_agree_with_the_oracle(
         assert_is_the_wall_time(cal.shift(start, Offset("weeks", count // 7)), expected, name)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(near_clock_changes(), st.integers(min_value=1, max_value=25), st.booleans())
 def test_business_days_onto_a_clock_change_agree_with_the_oracle(
     case: tuple[str, dt.datetime, str], days: int, backwards: bool
@@ -249,7 +250,7 @@ def test_business_days_onto_a_clock_change_agree_with_the_oracle(
     assert_is_the_wall_time(cal.add_business_days(start, count), expected, name)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(near_clock_changes(), st.sampled_from(["at_clock", "start_of_date"]))
 def test_pinning_a_time_of_day_at_a_clock_change_agrees_with_the_oracle(case: tuple[str, dt.datetime, str], how: str) -> None:
     name, wall, _ = case
@@ -263,7 +264,7 @@ def test_pinning_a_time_of_day_at_a_clock_change_agrees_with_the_oracle(case: tu
     assert_is_the_wall_time(cal.at_clock(noon, cal.workday_start), expected, name)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(calendars(), instants, st.sampled_from(["start_of_day", "end_of_day"]))
 def test_pinning_the_time_of_day_keeps_the_local_date(cal: Calendar, start: dt.datetime, which: str) -> None:
     clock = cal.workday_start if which == "start_of_day" else cal.workday_end
@@ -271,7 +272,7 @@ def test_pinning_the_time_of_day_keeps_the_local_date(cal: Calendar, start: dt.d
     assert cal.local(pinned).date() == cal.local(start).date()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(calendars(), instants, st.integers(min_value=1, max_value=60))
 def test_calendar_days_keep_wall_clock_and_hours_keep_elapsed_time(cal: Calendar, start: dt.datetime, n: int) -> None:
     assert cal.shift(start, Offset("hours", n)) - start == dt.timedelta(hours=n)

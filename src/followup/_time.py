@@ -96,23 +96,33 @@ def local_wall_time(day: dt.date, clock: dt.time, tz: dt.tzinfo) -> dt.datetime:
 
     Skipped wall times move forward by the gap; repeated ones take the first pass.
     """
-    candidate = dt.datetime.combine(day, clock, tzinfo=tz)
     # fold=0 reads a repeated wall time as its first pass and a skipped one with
-    # the offset from before the gap, so a round trip through UTC lands that one
-    # the size of the gap later, on a wall time that exists.
-    return candidate.astimezone(UTC).astimezone(tz)
+    # the offset from before the gap, so reading that instant back off the clock
+    # lands a skipped one the size of the gap later, on a wall time that exists.
+    return _as_shown(dt.datetime.combine(day, clock, tzinfo=tz), tz)
+
+
+def _as_shown(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The instant ``moment`` (aware, in ``tz``) with the fields ``tz``'s clocks show at it:
+    the same fields unless ``moment`` holds a wall time that does not exist there."""
+    offset = moment.utcoffset()
+    assert offset is not None
+    # ``moment - offset`` holds the UTC wall time; ``fromutc`` reads it off ``tz``'s clocks
+    return tz.fromutc(moment - offset)
 
 
 def zone_name(tz: dt.tzinfo) -> str:
     """The IANA name of ``tz`` (``UTC`` for the UTC singleton)."""
-    key = getattr(tz, "key", None)
-    return str(key) if key else str(tz)
+    return str(tz)  # a ZoneInfo's text is its key
 
 
 def _offset_text(offset: dt.timedelta | None) -> str:
-    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    """``+05:45``, ``-03:30``; with the seconds when there are any (Monrovia kept -00:44:30 until 1972)."""
+    seconds = int((offset or dt.timedelta()).total_seconds())
+    sign = "+" if seconds >= 0 else "-"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
 
 
 def strict_wall_time(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
@@ -127,7 +137,7 @@ def strict_wall_time(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
         return first
     text = naive.isoformat(timespec="minutes" if not naive.second else "seconds")
     name = zone_name(tz)
-    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive:
+    if _as_shown(first, tz).replace(tzinfo=None) == naive:
         return _raise(
             f"{text} happens twice on the clocks of {name} (first at {_offset_text(before)}, again at "
             f"{_offset_text(after)} after they go back); add the offset you mean: "

@@ -324,6 +324,9 @@ class Dispatcher:
                 except DeliveryError as exc:
                     report.outcomes.append(Outcome(action.key, "would-fail", spec.name, str(exc), subject))
                     continue
+                except InvalidInput as exc:  # as a delivery would fail: a template that does not render
+                    report.outcomes.append(Outcome(action.key, "would-fail", spec.name, f"cannot write the message: {exc}", subject))
+                    continue
                 if blocks:
                     report.outcomes.append(Outcome(action.key, "would-block", spec.name, blocks, subject, message))
                 else:

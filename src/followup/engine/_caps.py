@@ -48,17 +48,17 @@ class CapLedger:
         self.world = world
         self.now = world.now
         self.caps = tuple(caps)
-        self._tallies: dict[tuple[str, tuple[str, ...]], _Tally] = {}
+        self._tallies: dict[tuple[str, tuple[str | None, ...]], _Tally] = {}
         self._companies: dict[str, list[ApplicationView]] | None = None
 
-    def _scope_key(self, cap: CompiledCap, view: LogView, recipient: str | None) -> tuple[str, ...]:
+    def _scope_key(self, cap: CompiledCap, view: LogView, recipient: str | None) -> tuple[str | None, ...]:
         application = view.application
         if cap.per == "everything" or application is None:
             return ()
         if cap.per == "company":
             return (application.company.casefold(),)
         if cap.per == "recipient":
-            return (application.id, recipient or "")
+            return (application.id, recipient)  # None: the application's own actions, never a recipient's id
         return (application.id,)
 
     def _views(self, cap: CompiledCap, view: LogView) -> list[LogView]:
@@ -156,5 +156,5 @@ class CapLedger:
 
 
 def _span(offset: Offset) -> str:
-    return str(offset).lstrip("+")
+    return str(offset).removeprefix("+")
 

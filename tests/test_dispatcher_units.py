@@ -1,0 +1,200 @@
+"""The dispatcher's small decisions one by one: its settings, the words of a tick's
+summary and of each failure, the backoff between retries, what a channel hands back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from followup import Engine, FollowupError, InvalidInput, hookimpl
+from followup.delivery import Block, Config, DeliveryError, Dispatcher, Message
+from followup.delivery._dispatcher import Outcome, TickReport, _describe
+from followup.stores import Store, SubjectFault
+from followup.stores.memory import open_memory
+from followup.testing.stores import (
+    SAMPLE_DUE,
+    SAMPLE_NOW,
+    RecordingChannel,
+    channel_plugin,
+    plugin_manager_with,
+    sample_state,
+)
+
+MINUTE = dt.timedelta(minutes=1)
+#: the default rules, compiled once: these tests are about the dispatcher
+ENGINE = Engine()
+NOTE = "thank-you-note:acme:onsite:sam"
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    store = open_memory("memory:")
+    store.import_state(sample_state())
+    yield store
+    store.close()
+
+
+def dispatcher(store: Store, channel: Any, *, idempotent: bool = True, **options: Any) -> Dispatcher:
+    pm = plugin_manager_with(channel_plugin(channel, idempotent=idempotent))
+    return Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_attempts": 0}, "max_attempts: 0 attempts would never deliver anything; use 1 or more"),
+        ({"batch": 0}, "batch: a batch of 0 takes nothing; use 1 or more"),
+        ({"timeout": 0}, "timeout: a delivery timeout of 0 s leaves no time; use a positive number"),
+        ({"timeout": -1.5}, "timeout: a delivery timeout of -1.5 s leaves no time; use a positive number"),
+    ],
+)
+def test_settings_that_could_never_deliver_are_refused(store: Store, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        dispatcher(store, RecordingChannel(), **options)
+    assert [str(p) for p in caught.value.problems] == [message]
+
+
+def test_the_smallest_settings_that_work_are_taken(store: Store) -> None:
+    worker = dispatcher(store, RecordingChannel(), max_attempts=1, batch=1, timeout=0.5)
+    assert (worker.max_attempts, worker.batch, worker.timeout) == (1, 1, 0.5)
+
+
+def test_a_lease_outlasts_four_delivery_timeouts_and_five_minutes(store: Store) -> None:
+    assert dispatcher(store, RecordingChannel()).lease == dt.timedelta(minutes=5)
+    assert dispatcher(store, RecordingChannel(), timeout=100).lease == dt.timedelta(seconds=400)
+    assert dispatcher(store, RecordingChannel(), timeout=75).lease == dt.timedelta(minutes=5)
+    assert dispatcher(store, RecordingChannel(), lease=dt.timedelta(minutes=1)).lease == dt.timedelta(minutes=1)
+    named = dispatcher(store, RecordingChannel(), worker="w1")
+    assert named.worker == "w1" and dispatcher(store, RecordingChannel()).worker.count(":") == 2
+
+
+def test_a_tick_sums_itself_up() -> None:
+    report = TickReport(SAMPLE_NOW, subjects=["acme", "acme", "globex"])
+    assert report.summary() == "nothing to send (2 subject(s) evaluated)"
+    report.outcomes += [Outcome("a", "retrying"), Outcome("b", "delivered"), Outcome("c", "delivered")]
+    assert report.summary() == "2 delivered, 1 retrying"
+    assert report.delivered == ["b", "c"] and report.keys("retrying") == ["a"]
+    report.faults.append(SubjectFault("initech", "boom", SAMPLE_NOW))
+    assert report.summary() == "2 delivered, 1 retrying; 1 subject(s) could not be worked on"
+    assert TickReport(SAMPLE_NOW, faults=[SubjectFault("x", "boom", SAMPLE_NOW)]).summary() == (
+        "nothing to send (0 subject(s) evaluated); 1 subject(s) could not be worked on"
+    )
+    other = TickReport(SAMPLE_NOW, subjects=["initech"], outcomes=[Outcome("d", "failed")], faults=[SubjectFault("y", "", SAMPLE_NOW)])
+    report.merge(other)
+    assert (report.subjects[-1], report.outcomes[-1].key, len(report.faults)) == ("initech", "d", 2)
+
+
+def test_a_subjects_failure_is_one_bounded_line() -> None:
+    assert _describe(FollowupError("the row  is\nunreadable")) == "the row is unreadable"
+    assert _describe(KeyError("smtp_port")) == "KeyError: 'smtp_port'"
+    long = _describe(ValueError("x" * 600))
+    assert len(long) == 500 and long.endswith("x...") and long.startswith("ValueError: xx")
+    exactly = "y" * 500
+    assert _describe(FollowupError(exactly)) == exactly
+
+
+def test_a_retry_waits_twice_as_long_each_time_up_to_the_most(store: Store) -> None:
+    channel = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    worker = dispatcher(store, channel, backoff=MINUTE, max_backoff=3 * MINUTE, max_attempts=5)
+    first = worker.run_once(SAMPLE_NOW)
+    (note,) = [o for o in first.outcomes if o.key == NOTE]
+    assert note.detail == "421 try later (attempt 1; next in 0:01:00)"
+    second = worker.run_once(SAMPLE_NOW + MINUTE)
+    assert [o.detail for o in second.outcomes if o.key == NOTE] == ["421 try later (attempt 2; next in 0:02:00)"]
+    third = worker.run_once(SAMPLE_NOW + 3 * MINUTE)
+    assert [o.detail for o in third.outcomes if o.key == NOTE] == ["421 try later (attempt 3; next in 0:03:00)"]
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and entry.next_attempt_at == SAMPLE_NOW + 6 * MINUTE
+
+
+class _Returns:
+    """A channel whose ``deliver`` hands back ``value`` (or raises it)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def deliver(self, message: Message) -> Any:
+        if isinstance(self.value, BaseException):
+            raise self.value
+        return self.value
+
+
+def test_a_channel_that_hands_back_no_receipt_is_delivered_with_a_note(store: Store) -> None:
+    report = dispatcher(store, _Returns("sent!")).run_once(SAMPLE_NOW)
+    assert sorted(report.delivered) == sorted(SAMPLE_DUE)
+    assert {o.detail for o in report.outcomes} == {"the channel returned str"}
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and entry.receipt == {"channel": "console", "reference": None, "detail": "the channel returned str"}
+
+
+def test_a_channels_own_timeout_is_a_retry_or_uncertain(store: Store) -> None:
+    report = dispatcher(store, _Returns(TimeoutError("read timed out")), backoff=MINUTE).run_once(SAMPLE_NOW)
+    (note,) = [o for o in report.outcomes if o.key == NOTE]
+    assert (note.result, note.detail) == ("retrying", "channel 'console' timed out: read timed out (attempt 1; next in 0:01:00)")
+
+
+def test_a_channels_own_timeout_through_a_channel_that_cannot_be_asked_twice(store: Store) -> None:
+    report = dispatcher(store, _Returns(TimeoutError("read timed out")), idempotent=False).run_once(SAMPLE_NOW)
+    (note,) = [o for o in report.outcomes if o.key == NOTE]
+    assert (note.result, note.detail) == (
+        "uncertain",
+        "channel 'console' timed out: read timed out; channel 'console' cannot be asked twice safely and the message "
+        "may have gone out: check, then `followup outbox --resolve KEY sent|not-sent`",
+    )
+
+
+def test_a_followup_error_from_a_channel_is_final_and_a_bug_is_retried(store: Store) -> None:
+    final = dispatcher(store, _Returns(FollowupError("mailbox full")), backoff=MINUTE).run_once(SAMPLE_NOW)
+    assert {(o.result, o.detail) for o in final.outcomes if o.key == NOTE} == {("failed", "mailbox full")}
+    store.import_state(sample_state())
+    other = open_memory("memory:")
+    other.import_state(sample_state())
+    bug = dispatcher(other, _Returns(ZeroDivisionError("division by zero")), backoff=MINUTE, max_attempts=1).run_once(SAMPLE_NOW)
+    assert {(o.result, o.detail) for o in bug.outcomes if o.key == NOTE} == {
+        ("failed", "gave up after 1 attempts: ZeroDivisionError: division by zero")
+    }
+    other.close()
+
+
+class _HouseRules:
+    """No thank-you notes today; reference alerts cannot be written; leverage follow-ups
+    have a template that does not render."""
+
+    @hookimpl
+    def followup_check_message(self, message: Message, context: Any) -> list[Block]:
+        return [Block("house-rule", "no thank-you notes today"), Block("tone", "too eager")] if message.kind == "thank_you_note" else []
+
+    @hookimpl
+    def followup_render_message(self, action: Any, context: Any) -> Message | None:
+        if action.kind == "reference_alert":
+            raise DeliveryError("no address for the reference", transient=False)
+        if action.kind == "leverage_follow_up":
+            raise InvalidInput.single("templates/leverage.txt", "unknown variable 'offer_amount'", line=3)
+        return None
+
+
+def test_a_dry_run_says_what_would_be_blocked_or_fail_and_why(store: Store) -> None:
+    pm = plugin_manager_with(channel_plugin(RecordingChannel()), _HouseRules())
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).dry_run(SAMPLE_NOW)
+    results = {o.key.split(":")[0]: (o.result, o.detail) for o in report.outcomes}
+    assert results["thank-you-note"] == ("would-block", "house-rule: no thank-you notes today; tone: too eager")
+    assert results["alert-references"] == ("would-fail", "no address for the reference")
+    # as the delivery would: a template that does not render fails that action, not the dry run
+    assert results["leverage-offer"] == (
+        "would-fail", "cannot write the message: templates/leverage.txt:3:0: unknown variable 'offer_amount'",
+    )  # fmt: skip
+    assert store.outbox() == []
+
+
+def test_a_message_that_cannot_be_written_or_is_blocked_fails_for_good(store: Store) -> None:
+    pm = plugin_manager_with(channel_plugin(channel := RecordingChannel()), _HouseRules())
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW)
+    results = {o.key.split(":")[0]: (o.result, o.detail) for o in report.outcomes}
+    assert results["thank-you-note"] == ("failed", "blocked by a message check: house-rule: no thank-you notes today; tone: too eager")
+    assert results["leverage-offer"] == (
+        "failed", "cannot write the message: templates/leverage.txt:3:0: unknown variable 'offer_amount'",
+    )  # fmt: skip
+    assert channel.attempts == 0

@@ -1,0 +1,171 @@
+"""The engine's loop one step at a time, on a small rulebook: keys, the order of the
+agenda, the words of each status, settling by hand, expiry, caps together, next wake."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from conftest import application, at, interviewer, state_doc
+from followup import Agenda, Engine, InvalidInput, load_rulebook, load_state
+
+RULES = {
+    "version": 1,
+    "caps": [
+        {"id": "weekly", "per": "application", "max": 1, "within": {"days": 7}, "counts": ["follow_up"]},
+        {"id": "patience", "per": "application", "max": 1, "since": "employer_reply", "counts": ["follow_up"]},
+        {"id": "gap", "per": "application", "min_gap": {"days": 3}, "counts": ["follow_up"]},
+    ],
+    "rules": [
+        {"id": "note", "kind": "thank_you_note", "for_each": "interviewer", "channel": "email", "priority": 10,
+         "window": {"opens": {"at": "interview.ended_at"}, "due": {"at": "opens", "plus": {"days": 1}}},
+         "done_when": [{"kind": "thank_you_note", "to": "recipient", "after": {"at": "interview.ended_at"}}]},
+        {"id": "chase", "kind": "follow_up", "for_each": "application", "channel": "email", "repeats": True,
+         "caps": ["weekly", "patience", "gap"],
+         "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 2}},
+                    "expires": {"at": "opens", "plus": {"days": 30}}}},
+        {"id": "once", "kind": "follow_up", "for_each": "interviewer", "distinct": "recipient", "channel": "email",
+         "window": {"opens": {"at": "interview.ended_at"}, "due": {"at": "opens", "plus": {"days": 5}}}},
+    ],
+}  # fmt: skip
+ENGINE_RULES = load_rulebook(RULES)
+FIRST = {"id": "one", "starts_at": "2026-03-02T10:00:00+01:00", "ended_at": "2026-03-02T11:00:00+01:00",
+         "interviewers": [interviewer("jane"), interviewer("kim")]}  # fmt: skip
+SECOND = {"id": "two", "starts_at": "2026-03-04T10:00:00+01:00", "ended_at": "2026-03-04T11:00:00+01:00",
+          "interviewers": [interviewer("jane")]}  # fmt: skip
+APPLIED = "2026-03-01T09:00:00+01:00"
+
+
+def agenda(doc: dict[str, Any], now: str, **options: Any) -> Agenda:
+    return Engine(ENGINE_RULES).evaluate(load_state(doc), at(now), **options)
+
+
+def rows(result: Agenda) -> list[tuple[Any, ...]]:
+    return [(a.key, a.status, a.reason, a.cap, a.frees_at) for a in result]
+
+
+def test_the_agenda_in_due_order_with_its_keys_words_and_the_cap_that_holds_longest() -> None:
+    doc = state_doc(application(interviews=[FIRST, SECOND], applied_at=APPLIED, contacts=[{"at": "2026-03-02T09:00:00+01:00", "kind": "follow_up"}]))
+    result = agenda(doc, "2026-03-05T12:00:00+01:00")
+    assert rows(result) == [
+        # two caps hold it, one until a reply: that one is named, and it frees at no set time
+        ("chase:acme:20260301T0800Z", "suppressed",
+         "held back by cap 'weekly': 1 of 1 contacts per application in the last 7 days; frees Mon 9 Mar 2026 09:00 CET; "
+         "cap 'patience': 1 of 1 unanswered follow-ups per application and the employer has never replied; frees when "
+         "the employer replies", "patience", None),
+        ("note:acme:one:jane", "overdue", "was due Tue 3 Mar 2026 11:00 CET; still worth doing", None, None),
+        ("note:acme:one:kim", "overdue", "was due Tue 3 Mar 2026 11:00 CET; still worth doing", None, None),
+        ("note:acme:two:jane", "overdue", "was due Thu 5 Mar 2026 11:00 CET; still worth doing", None, None),
+        # one per person, whichever interview: the latest interview decides
+        ("once:acme::kim", "due", "due by Sat 7 Mar 2026 11:00 CET", None, None),
+        ("once:acme::jane", "due", "due by Mon 9 Mar 2026 11:00 CET", None, None),
+    ]  # fmt: skip
+    assert [(a.priority, a.interview, a.recipient) for a in result][:2] == [(50, None, None), (10, "one", "jane")]
+    # the chase frees only with a reply; the next change is a due time passing
+    assert result.next_wake_at == at("2026-03-07T11:00:00+01:00")
+
+
+def test_caps_holding_together_name_the_one_that_frees_last() -> None:
+    contacts = [{"at": "2026-03-04T12:00:00+01:00", "kind": "follow_up"}, {"at": "2026-03-04T13:00:00+01:00", "kind": "reply"},
+                {"at": "2026-03-02T12:00:00+01:00", "kind": "thank_you_note", "to": "jane"}]  # fmt: skip
+    result = agenda(state_doc(application(interviews=[FIRST], applied_at=APPLIED, contacts=contacts)), "2026-03-05T12:00:00+01:00")
+    assert rows(result)[:2] == [
+        ("chase:acme:20260301T0800Z", "suppressed",
+         "held back by cap 'weekly': 1 of 1 contacts per application in the last 7 days; frees Wed 11 Mar 2026 12:00 CET; "
+         "cap 'gap': last counted contact Wed 4 Mar 2026 12:00 CET, and it asks for 3 days between contacts per "
+         "application; frees Sat 7 Mar 2026 12:00 CET", "weekly", at("2026-03-11T12:00:00+01:00")),
+        ("note:acme:one:jane", "done", "done: thank you note to jane Mon 2 Mar 2026 12:00 CET", None, None),
+    ]  # fmt: skip
+    assert result.next_wake_at == at("2026-03-07T11:00:00+01:00")
+    # with nothing else coming, the cap freeing is the next change
+    later = agenda(state_doc(application(applied_at=APPLIED, contacts=contacts[:2])), "2026-03-05T12:00:00+01:00")
+    assert later.next_wake_at == at("2026-03-11T12:00:00+01:00")
+
+
+def test_an_upcoming_action_says_when_it_opens_on_both_clocks() -> None:
+    doc = state_doc(application(applied_at=APPLIED, employer={"timezone": "America/New_York"}))
+    result = agenda(doc, "2026-03-01T08:00:00+01:00")
+    assert rows(result) == [
+        ("chase:acme:20260301T0800Z", "upcoming",
+         "opens Sun 1 Mar 2026 09:00 CET (Sun 1 Mar 03:00 EST for the employer), due Tue 3 Mar 2026 09:00 CET "
+         "(Tue 3 Mar 03:00 EST for the employer)", None, None),
+    ]  # fmt: skip
+    assert result.next_wake_at == at(APPLIED)
+    (due,) = agenda(doc, "2026-03-02T12:00:00+01:00")
+    assert due.reason == "due by Tue 3 Mar 2026 09:00 CET (Tue 3 Mar 03:00 EST for the employer)"
+    assert due.employer_timezone == "America/New_York"
+    (late,) = agenda(doc, "2026-03-04T12:00:00+01:00")
+    assert late.reason == "was due Tue 3 Mar 2026 09:00 CET (Tue 3 Mar 03:00 EST for the employer); still worth doing"
+    # an employer in the candidate's own zone adds nothing
+    (same,) = agenda(state_doc(application(applied_at=APPLIED, employer={"timezone": "Europe/Berlin"})), "2026-03-02T12:00:00+01:00")
+    assert same.reason == "due by Tue 3 Mar 2026 09:00 CET" and same.employer_timezone is None
+
+
+def test_an_action_leaves_the_agenda_when_it_expires() -> None:
+    doc = state_doc(application(applied_at=APPLIED))
+    (last,) = agenda(doc, "2026-03-31T08:59:00+02:00")
+    assert (last.status, last.expires_at) == ("overdue", at("2026-03-31T09:00:00+02:00"))
+    assert agenda(doc, "2026-03-31T08:59:00+02:00").next_wake_at == at("2026-03-31T09:00:00+02:00")
+    gone = agenda(doc, "2026-03-31T09:00:00+02:00")
+    assert rows(gone) == [] and gone.next_wake_at is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "status", "reason"),
+    [
+        ({"kind": "dismissed", "action": "chase:acme:20260301T0800Z", "note": "they said no"}, "done",
+         "dismissed Mon 2 Mar 2026 09:00 CET: they said no"),
+        ({"kind": "dismissed", "action": "chase:acme:20260301T0800Z"}, "done", "dismissed Mon 2 Mar 2026 09:00 CET"),
+        ({"kind": "retired"}, "done", "application retired Mon 2 Mar 2026 09:00 CET"),
+        ({"kind": "snoozed", "action": "chase:acme:20260301T0800Z", "until": "2026-03-04T10:00:00+01:00"}, "upcoming",
+         "snoozed until Wed 4 Mar 2026 10:00 CET"),
+        ({"kind": "snoozed", "action": "chase:acme:20260301T0800Z", "until": "2026-03-02T10:00:00+01:00"}, "due",
+         "due by Tue 3 Mar 2026 09:00 CET"),
+        ({"kind": "dismissed", "action": "chase:acme:20260308T0800Z"}, "due", "due by Tue 3 Mar 2026 09:00 CET"),
+    ],
+)  # fmt: skip
+def test_settling_an_action_by_hand(entry: dict[str, Any], status: str, reason: str) -> None:
+    doc = state_doc(application(applied_at=APPLIED, contacts=[{"at": "2026-03-02T09:00:00+01:00", **entry}]))
+    result = agenda(doc, "2026-03-02T12:00:00+01:00")
+    (chase,) = [a for a in result if a.rule == "chase"]
+    assert (chase.status, chase.reason) == (status, reason)
+    if status == "upcoming":
+        assert result.next_wake_at == at("2026-03-04T10:00:00+01:00")
+    if reason.startswith(("dismissed", "application")):
+        assert chase.done_at == at("2026-03-02T09:00:00+01:00")
+
+
+def test_done_when_the_log_shows_it_in_its_words() -> None:
+    contacts = [{"at": "2026-03-02T12:00:00+01:00", "kind": "thank_you_note", "to": "jane"},
+                {"at": "2026-03-02T11:30:00+01:00", "kind": "thank_you_note", "to": "kim"}]  # fmt: skip
+    result = agenda(state_doc(application(interviews=[FIRST], contacts=contacts)), "2026-03-02T13:00:00+01:00")
+    notes = {a.recipient: (a.status, a.reason, a.done_at) for a in result if a.rule == "note"}
+    assert notes == {
+        "jane": ("done", "done: thank you note to jane Mon 2 Mar 2026 12:00 CET", at("2026-03-02T12:00:00+01:00")),
+        "kim": ("done", "done: thank you note to kim Mon 2 Mar 2026 11:30 CET", at("2026-03-02T11:30:00+01:00")),
+    }
+
+
+def test_one_application_or_none_of_the_candidates_work() -> None:
+    doc = state_doc(application(applied_at=APPLIED), application("globex", applied_at=APPLIED))
+    everything = agenda(doc, "2026-03-02T12:00:00+01:00")
+    assert [a.key for a in everything] == ["chase:acme:20260301T0800Z", "chase:globex:20260301T0800Z"]
+    only = agenda(doc, "2026-03-02T12:00:00+01:00", applications=["globex"], candidate=False)
+    assert [a.key for a in only] == ["chase:globex:20260301T0800Z"]
+    assert [a.key for a in agenda(doc, "2026-03-02T12:00:00+01:00", applications=[])] == []
+
+
+def test_each_action_comes_with_the_item_it_was_worked_out_for() -> None:
+    doc = state_doc(application(interviews=[FIRST], applied_at=APPLIED))
+    result, items = Engine(ENGINE_RULES).evaluate_items(load_state(doc), at("2026-03-02T12:00:00+01:00"))
+    assert sorted(items) == sorted(a.key for a in result)
+    jane = items["note:acme:one:jane"]
+    assert (jane.recipient, jane.interview.id if jane.interview else None) == ("jane", "one")
+
+
+def test_a_moment_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Engine(ENGINE_RULES).evaluate(load_state(state_doc(application())), dt.datetime(2026, 3, 2, 12, 0))
+    assert [str(p) for p in caught.value.problems] == ["now: 2026-03-02T12:00:00 has no time zone; pass an aware datetime"]
