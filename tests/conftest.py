@@ -45,6 +45,13 @@ def state_doc(*applications: dict[str, Any], timezone: str = "Europe/Berlin", **
     return {"version": 1, "candidate": person, "applications": [copy.deepcopy(a) for a in applications]}
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are as wide as ``$COLUMNS``; pytest-xdist sets it to 80 in its workers, so a
+    test (and the commands it starts) sees the piped widths unless it sets its own."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def default_engine() -> Engine:
     return Engine(load_rulebook())
