@@ -91,6 +91,13 @@ def state_doc(*applications: dict[str, Any], timezone: str = "Europe/Berlin", **
     return {"version": 1, "candidate": person, "applications": [copy.deepcopy(a) for a in applications]}
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are as wide as ``$COLUMNS``; pytest-xdist sets it to 80 in its workers, so a
+    test (and the commands it starts) sees the piped widths unless it sets its own."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 # Compiled once per session, but once per test under the mutation profile: mutmut runs a
 # mutant of the compiler against the tests that compiled something in its first run, so
 # every test evaluating the default rules must compile them itself.

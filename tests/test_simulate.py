@@ -201,6 +201,7 @@ def test_the_everyday_commands_in_the_docs_run(tmp_path: Path, monkeypatch: pyte
     assert commands[0][0] == "cp"
     (tmp_path / "my-search.yaml").write_text((ROOT / commands[0][1]).read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "400")  # the wide table with every reason on one line
     outputs = []
     for command in commands[1:]:
         assert command[0] == "followup"

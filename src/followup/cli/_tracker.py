@@ -34,7 +34,9 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
 
 def tracker_options(function: Callable[..., None]) -> Callable[..., None]:
     """The options of a CSV import, as decorators of ``function`` (a click command callback)."""
-    presets = ("generic", "huntr")  # followup.state.PRESETS, named here so that --help imports nothing more
+    from ..state import PRESETS  # the state package is loaded by the store commands beside this one anyway
+
+    presets = sorted(PRESETS)
     for option in reversed(
         [
             click.option("--preset", type=click.Choice(presets), default="generic", show_default=True,

@@ -18,6 +18,9 @@ The name is made of ASCII letters, digits and ``-`` only, whatever the names in 
 state hold (:func:`followup._private.safe_name`), so a hostile name cannot reach
 outside the folder.
 
+Each file carries the whole idempotency key: an ``.eml`` in its ``X-Followup-Key``
+header, a letter in ``<meta name="followup-key">``, a text file on its last line.
+
 Idempotent: the same action always gets the same file name (the key part keeps two
 actions apart), and files are written to a temporary name and renamed into place,
 so delivering the same message twice leaves one complete file, and a crash never
@@ -99,9 +102,9 @@ class OutboxChannel:
             mail = build_email(message, sender=message.sender, to=recipient.email, to_name=recipient.name, date=written)
             data = bytes(mail)
         elif path.suffix == ".html":
-            data = (message.html or _plain_letter(message)).encode("utf-8")
+            data = _keyed_letter(message.html or _plain_letter(message), message.idempotency_key).encode("utf-8")
         else:
-            data = f"{message.subject}\n\n{message.body}".encode()
+            data = f"{message.subject}\n\n{message.body}\n-- \nfollowup key: {message.idempotency_key}\n".encode()
         _write_atomically(path, data, message.key)
         return Receipt(channel=self.name, reference=str(path), detail=f"written to {path}")
 
@@ -111,6 +114,15 @@ def _zone(name: str) -> dt.tzinfo:
         return zone(name)
     except LookupError:
         return dt.UTC
+
+
+def _keyed_letter(page: str, key: str) -> str:
+    """``page`` with the action's key in a ``<meta name="followup-key">`` of its head (the .eml's X-Followup-Key)."""
+    head = page.find("<head>")
+    if head < 0:
+        return page
+    at = head + len("<head>")
+    return f'{page[:at]}\n<meta name="followup-key" content="{key}">{page[at:]}'
 
 
 def _plain_letter(message: Message) -> str:
