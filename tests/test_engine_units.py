@@ -10,6 +10,7 @@ import pytest
 
 from conftest import application, at, interviewer, state_doc
 from followup import Agenda, Engine, InvalidInput, load_rulebook, load_state
+from followup._time import Offset
 
 RULES = {
     "version": 1,
@@ -169,3 +170,53 @@ def test_a_moment_without_a_time_zone_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         Engine(ENGINE_RULES).evaluate(load_state(state_doc(application())), dt.datetime(2026, 3, 2, 12, 0))
     assert [str(p) for p in caught.value.problems] == ["now: 2026-03-02T12:00:00 has no time zone; pass an aware datetime"]
+
+
+MORE = {
+    "version": 1,
+    "caps": [
+        {"id": "p1", "per": "application", "max": 2, "since": "employer_reply", "counts": ["follow_up"]},
+        {"id": "p2", "per": "application", "max": 3, "since": "employer_reply", "counts": ["status_call"], "quiet_after": {"days": 9}},
+        {"id": "c", "per": "application", "max": 1, "within": {"days": 2}},
+    ],
+    "rules": [
+        {"id": "settle", "kind": "follow_up", "for_each": "application", "channel": "email",
+         "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 1}}},
+         "done_when": [{"kind": "reply", "direction": "in"}]},
+        {"id": "plain", "kind": "follow_up", "for_each": "application", "channel": "email",
+         "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 1}}},
+         "done_when": [{"kind": "follow_up"}]},
+        {"id": "refs", "kind": "reference_alert", "for_each": "reference", "channel": "email",
+         "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 1}}}},
+        {"id": "me", "kind": "reminder_to_self", "for_each": "candidate", "channel": "reminder",
+         "window": {"opens": {"at": "candidate.last_activity_at"}, "due": {"at": "opens", "plus": {"days": 1}}}},
+    ],
+}  # fmt: skip
+
+
+def test_every_level_settled_by_the_log_in_its_words_and_each_with_its_item() -> None:
+    engine = Engine(load_rulebook(MORE))
+    doc = state_doc(
+        application(applied_at=APPLIED, contacts=[{"at": "2026-03-02T09:00:00+01:00", "kind": "follow_up"},
+                                                  {"at": "2026-03-03T09:00:00+01:00", "kind": "reply"}]),
+        references=[{"id": "ref-a", "name": "Ann Ref", "email": "a@x.org"}, {"id": "ref-b", "name": "Bo Ref", "email": "b@x.org"}],
+    )  # fmt: skip
+    result, items = engine.evaluate_items(load_state(doc), at("2026-03-04T12:00:00+01:00"))
+    assert [(a.key, a.status, a.reason, a.recipient) for a in result] == [
+        ("me", "overdue", "was due Mon 2 Mar 2026 09:00 CET; still worth doing", None),
+        ("plain:acme", "done", "done: follow up Mon 2 Mar 2026 09:00 CET", None),
+        ("refs:acme::ref-a", "overdue", "was due Mon 2 Mar 2026 09:00 CET; still worth doing", "ref-a"),
+        ("refs:acme::ref-b", "overdue", "was due Mon 2 Mar 2026 09:00 CET; still worth doing", "ref-b"),
+        ("settle:acme", "done", "settled by the employer's reply Tue 3 Mar 2026 09:00 CET", None),
+    ]
+    assert sorted(items) == ["me", "plain:acme", "refs:acme::ref-a", "refs:acme::ref-b", "settle:acme"]
+    assert items["refs:acme::ref-b"].reference is not None and items["refs:acme::ref-b"].reference.id == "ref-b"
+
+
+def test_the_patience_of_a_rulebook_is_its_cap_that_knows_when_silence_means_gone_quiet() -> None:
+    patience = Engine(load_rulebook(MORE)).patience
+    assert patience is not None
+    assert (patience.kinds, patience.max, patience.quiet_after) == (frozenset({"status_call"}), 3, Offset("days", 9))
+    first = Engine(load_rulebook({**MORE, "caps": MORE["caps"][:1] + MORE["caps"][2:]})).patience
+    assert first is not None and (first.kinds, first.max, first.quiet_after) == (frozenset({"follow_up"}), 2, None)
+    assert Engine(load_rulebook({**MORE, "caps": MORE["caps"][2:]})).patience is None
