@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import io
 import os
 import socket
 import sys
@@ -243,3 +244,26 @@ def dovecot() -> Iterator[Dovecot]:
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run ``followup ARGS...`` in this process: ``(exit code, stdout, stderr)``."""
+    from followup.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def example_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped example to write to, with no state or store from the environment."""
+    for name in ("FOLLOWUP_STATE", "FOLLOWUP_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    target = tmp_path / "search.yaml"
+    target.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    return target

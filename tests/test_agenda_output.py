@@ -4,16 +4,14 @@ everything; the shell completes action keys and application ids."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from pathlib import Path
 
 import pytest
 from click.shell_completion import ShellComplete
 
+from conftest import run_cli as followup
 from followup import Engine, load_rulebook, load_state, parse_instant
-from followup.cli import main
 from followup.cli._main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,17 +20,6 @@ FULL = ROOT / "examples" / "full-search.yaml"
 NOW = "2026-11-30T09:30:00+01:00"
 #: a table row starts with the short key
 ROW = re.compile(r"^ ?([0-9a-f]{5,}) ")
-
-
-def followup(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

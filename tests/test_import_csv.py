@@ -5,8 +5,6 @@ nothing the second time."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
@@ -14,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import example_copy
+from conftest import run_cli as followup
 from followup import InvalidInput, load_state, parse_instant
-from followup.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "job-search.yaml"
@@ -36,24 +35,9 @@ Kestrel Bank,Data Analyst,interviewing,2026-11-18T14:05:00+01:00,,,,
 """
 
 
-def followup(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("FOLLOWUP_STATE", "FOLLOWUP_STORE"):
-        monkeypatch.delenv(name, raising=False)
-    target = tmp_path / "search.yaml"
-    target.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    return target
+    return example_copy(tmp_path, monkeypatch)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

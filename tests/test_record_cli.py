@@ -4,9 +4,7 @@ comments and layout kept, or to a store; several writers at once lose nothing.""
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import io
 import os
 import subprocess
 import sys
@@ -15,31 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import example_copy
+from conftest import run_cli as followup
 from followup import load_state
-from followup.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "job-search.yaml"
 
 
-def followup(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("FOLLOWUP_STATE", "FOLLOWUP_STORE"):
-        monkeypatch.delenv(name, raising=False)
-    target = tmp_path / "search.yaml"
-    target.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    return target
+    return example_copy(tmp_path, monkeypatch)
 
 
 def test_add_application_interview_person_and_reference_keep_the_file(state: Path) -> None:
