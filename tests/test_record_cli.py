@@ -9,13 +9,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from conftest import example_copy
+from conftest import at, example_copy
 from conftest import run_cli as followup
-from followup import load_state
+from followup import Contact, State, load_state
+from followup.journal import Entry, StateFile, record_contact, record_message
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "job-search.yaml"
@@ -132,3 +134,38 @@ def test_several_writers_at_once_lose_no_entry(state: Path) -> None:
     assert notes == {f"writer {w} entry {i}" for w in range(WRITERS) for i in range(EACH)}
     references = {r.id for r in loaded.candidate.references}
     assert {f"ref-{w}-{i}" for w in range(WRITERS) for i in range(EACH)} <= references
+
+
+class _Crowded(StateFile):
+    """A state file another writer logs a note into right after each of our reads."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.others = 0
+
+    def _after_read(self) -> None:
+        self.others += 1
+        StateFile(self.path).append(Entry("northwind-data", Contact(at=at(f"2026-12-01T11:{self.others:02d}:00+01:00"), kind="note", note=f"other {self.others}")))
+
+    def load(self) -> State:
+        state = super().load()
+        self._after_read()
+        return state
+
+    def document(self) -> dict[str, Any]:
+        document = super().document()
+        self._after_read()
+        return document
+
+
+def test_an_entry_written_between_two_reads_is_not_taken_for_ours(state: Path) -> None:
+    """What a log command adds is worked out from one read: another writer's note, written
+    between that read and our write, neither refuses ours nor is written twice."""
+    journal = _Crowded(state)
+    record_contact(journal, "northwind-data", {"at": "2026-12-01T10:00:00+01:00", "kind": "note", "note": "ours"})
+    message = {"at": "2026-12-01T10:05:00+01:00", "kind": "reply", "note": "theirs", "message_id": "<m1@example>"}
+    assert record_message(journal, "northwind-data", [message]) is not None
+    northwind = load_state(state).application("northwind-data")
+    assert northwind is not None
+    notes = [c.note for c in northwind.contacts if c.note in {"ours", "theirs"} or (c.note or "").startswith("other ")]
+    assert sorted(notes) == sorted(["ours", "theirs", *(f"other {n}" for n in range(1, journal.others + 1))])

@@ -285,11 +285,30 @@ def _with_item(journal: Journal, place: Place, item: dict[str, Any], where: str)
 
     :raises InvalidInput: naming the field (``where``) when the item is not valid.
     """
+    return _with_items(_plain_document(journal.document()), place, [item], where)
+
+
+def _with_items(document: dict[str, Any], place: Place, items: list[dict[str, Any]], where: str) -> State:
+    """The state of ``document`` (left as it is) with ``items`` added at ``place``."""
     from .state import state_from_document
 
-    document = copy.deepcopy(_plain_document(journal.document()))
-    place.add(document, item, where)
+    document = copy.deepcopy(document)
+    for item in items:
+        place.add(document, _plain_document(item), where)
     return state_from_document(document, where)
+
+
+def _snapshot(journal: Journal, where: str) -> tuple[dict[str, Any], State]:
+    """The journal's document and its state, from one read.
+
+    What an entry adds is the difference between the two states built from this one
+    document; reading the journal twice would count another writer's entry, written
+    in between, as ours.
+    """
+    from .state import state_from_document
+
+    document = _plain_document(journal.document())
+    return document, state_from_document(copy.deepcopy(document), where)
 
 
 def _add(journal: Journal, place: Place, fields: dict[str, Any], where: str) -> State:
@@ -344,12 +363,12 @@ def record_contact(journal: Journal, application: str | None, fields: dict[str, 
     """
     from collections import Counter
 
-    before = journal.load()
+    document, before = _snapshot(journal, where)
     if application is not None and before.application(application) is None:
         known = [a.id for a in before.applications]
         raise InvalidInput.single(where, f"no application {application!r}{suggest(application, known)}")
     steps = ("applications", application) if application is not None else ()
-    after = _with_item(journal, Place(steps, "contacts"), _plain_document(fields), where)
+    after = _with_items(document, Place(steps, "contacts"), [fields], where)
 
     def log(state: State) -> tuple[Contact, ...]:
         if application is None:
@@ -389,21 +408,16 @@ def record_message(
     """
     from collections import Counter
 
-    from .state import state_from_document
 
     message_ids = {d.get("message_id") for d in documents}
     if len(message_ids) != 1 or None in message_ids or not documents:
         raise InvalidInput.single(where, "the contacts of one message all carry its message_id")
     message_id = str(message_ids.pop())
-    before = journal.load()
+    document, before = _snapshot(journal, where)
     if message_id in logged_message_ids(before):
         return None
     steps = ("applications", application) if application is not None else ()
-    place = Place(steps, "contacts")
-    document = copy.deepcopy(_plain_document(journal.document()))
-    for item in documents:
-        place.add(document, _plain_document(item), where)
-    after = state_from_document(document, where)
+    after = _with_items(document, Place(steps, "contacts"), documents, where)
 
     def log(state: State) -> tuple[Contact, ...]:
         found = state.application(application) if application is not None else None
