@@ -75,12 +75,12 @@ def cases(draw: st.DrawFn, scope: str) -> tuple[dict[str, Any], dict[str, Any]]:
     for number in range(draw(st.integers(1, 3))):
         people = [f"p{number}{k}" for k in range(draw(st.integers(1, 2 if scope == "recipient" else 3)))]
         contacts = []
-        for _ in range(draw(st.integers(1, 8))):
+        for _ in range(draw(st.integers(len(people) * 2 if scope == "recipient" else 1, 8))):  # recipient caps: two per person at least
             contact: dict[str, Any] = {
                 "at": (NOW - dt.timedelta(hours=draw(st.integers(1, 24 * draw(st.sampled_from([4, 16])))))).isoformat(),
                 "kind": draw(st.sampled_from([*KINDS, "reply", "thank_you_note"])),
             }
-            if draw(st.integers(0, 3)):  # mostly to someone, so recipient scopes fill up too
+            if scope == "recipient" or draw(st.integers(0, 3)):  # to someone, so recipient scopes fill up too
                 contact["to"] = draw(st.sampled_from(people))
             contacts.append(contact)
         applications.append({
