@@ -58,7 +58,7 @@ def test_writing_the_message_counts_against_the_delivery_timeout(store: Store) -
         report = Dispatcher(store, config=Config(), plugin_manager=pm, timeout=0.2).tick(SAMPLE_NOW)
     finally:
         pen.release.set()
-    assert pen.started.is_set()
+    assert pen.started.wait(10)  # the courier reached the renderer (on a loaded machine, maybe after the timeout)
     assert channel.attempts == 0  # nothing was handed over ...
     results = {o.result for o in report.outcomes}
     assert results == {"retrying"}, report.outcomes  # ... so it is not uncertain, even for SMTP-like channels
