@@ -11,6 +11,8 @@ from typing import Any
 
 from .._errors import InvalidInput, Problem
 from .._time import (
+    EARLIEST,
+    LATEST,
     UTC,
     Calendar,
     HolidaySet,
@@ -40,6 +42,10 @@ REPLY_FIELDS = ("decision_expected_by", "follow_up_requested_on", "medium", "nex
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?\Z", re.ASCII)
 
 
+#: years well inside the supported range, whatever an offset does (see :func:`followup._time.supported`)
+_INSIDE = (EARLIEST.year, LATEST.year)
+
+
 def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True) -> dt.datetime:
     """Parse an ISO 8601 date or datetime into an aware datetime.
 
@@ -56,6 +62,8 @@ def parse_instant(text: str, tz: dt.tzinfo | None = None, *, dates: bool = True)
         except ValueError:
             pass  # e.g. February 30th: the message below says so
         else:
+            if isinstance(plain, dt.datetime) and plain.tzinfo is not None and _INSIDE[0] < plain.year < _INSIDE[1]:
+                return plain  # the commonest case, and already as _aware leaves it (a fixed offset, UTC for +00:00 and Z)
             return _aware(plain, text, tz, dates)
     from pendulum.parsing import parse_iso8601
     from pendulum.parsing.exceptions import ParserError
