@@ -292,6 +292,19 @@ def test_a_calendar_says_what_it_counts_with() -> None:
     assert Calendar(tz=dt.UTC).describe() == "UTC, holidays none, 09:00-17:00"
 
 
+def test_holidays_given_as_a_plain_set_or_a_holidays_calendar_count_like_a_holiday_set() -> None:
+    """A calendar freezes what it is given, so business days are counted (and cached) alike."""
+    friday = dt.datetime(2026, 12, 18, 10, 0, tzinfo=BERLIN)
+    christmas = {dt.date(2026, 12, 24), dt.date(2026, 12, 25)}
+    as_set = Calendar(tz=BERLIN, holidays=set(christmas))
+    as_package = Calendar(tz=BERLIN, holidays=holidays.country_holidays("DE", years=2026))
+    assert isinstance(as_set.holidays, frozenset) and as_set.holidays == christmas
+    assert as_set.add_business_days(friday, 5) == dt.datetime(2026, 12, 29, 10, 0, tzinfo=BERLIN)  # not the 24th, 25th
+    assert as_package.add_business_days(friday, 5) == dt.datetime(2026, 12, 28, 10, 0, tzinfo=BERLIN)  # the 25th only (26th: Saturday)
+    assert as_set.add_business_days(friday, -1) == dt.datetime(2026, 12, 17, 10, 0, tzinfo=BERLIN)
+    assert as_set == Calendar(tz=BERLIN, holidays=frozenset(christmas))
+
+
 LOS_ANGELES = zone("America/Los_Angeles")
 
 

@@ -281,6 +281,12 @@ class Calendar:
     workday_start: dt.time = dt.time(9, 0)
     workday_end: dt.time = dt.time(17, 0)
 
+    def __post_init__(self) -> None:
+        try:
+            hash(self.holidays)
+        except TypeError:  # a plain set, or a holidays.HolidayBase (a dict): frozen, so that a calendar keys caches
+            object.__setattr__(self, "holidays", frozenset(self.holidays))
+
     def local(self, instant: dt.datetime) -> dt.datetime:
         return instant.astimezone(self.tz)
 
@@ -296,10 +302,7 @@ class Calendar:
         if abs(count) > MAX_OFFSET["business_days"]:
             raise ValueError(f"{count} business days is more than the {MAX_OFFSET['business_days']:,} allowed")
         local = self.local(instant)
-        try:
-            day = _business_day(self, local.date(), count)
-        except TypeError:  # holidays that cannot be hashed (a plain set): not cached
-            day = _count_business_days(self, local.date(), count)
+        day = _business_day(self, local.date(), count)
         return local_wall_time(day, local.time().replace(tzinfo=None), self.tz)
 
     def add_days(self, instant: dt.datetime, count: int) -> dt.datetime:
