@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,7 +41,17 @@ APPLIED = "2026-03-01T09:00:00+01:00"
 
 
 def agenda(doc: dict[str, Any], now: str, **options: Any) -> Agenda:
-    return Engine(ENGINE_RULES).evaluate(load_state(doc), at(now), **options)
+    """The agenda of the generated code, checked against the reference closures, word for word."""
+    state = load_state(doc)
+    reference = Engine(ENGINE_RULES, reference=True).evaluate(state, at(now), **options)
+    compiled = Engine(ENGINE_RULES)
+    assert compiled.program is not None  # generated now, so that even this first evaluation runs it
+    result = compiled.evaluate(state, at(now), **options)
+    assert rows(result) == rows(reference) and result.next_wake_at == reference.next_wake_at
+    assert [(a.channel, a.opens_at, a.due_at, a.expires_at, a.done_at) for a in result] == [
+        (a.channel, a.opens_at, a.due_at, a.expires_at, a.done_at) for a in reference
+    ]
+    return result
 
 
 def rows(result: Agenda) -> list[tuple[Any, ...]]:
@@ -220,3 +231,96 @@ def test_the_patience_of_a_rulebook_is_its_cap_that_knows_when_silence_means_gon
     first = Engine(load_rulebook({**MORE, "caps": MORE["caps"][:1] + MORE["caps"][2:]})).patience
     assert first is not None and (first.kinds, first.max, first.quiet_after) == (frozenset({"follow_up"}), 2, None)
     assert Engine(load_rulebook({**MORE, "caps": MORE["caps"][2:]})).patience is None
+
+
+def test_an_action_carries_what_a_message_and_a_table_need() -> None:
+    doc = state_doc(application(interviews=[FIRST], applied_at=APPLIED, company="Acme Corp", employer={"timezone": "America/New_York"}))
+    result = agenda(doc, "2026-03-02T12:00:00+01:00")
+    jane = result.get("note:acme:one:jane")
+    assert jane is not None
+    assert (jane.company, jane.position, jane.recipient, jane.recipient_name, jane.message, jane.channel, jane.kind) == (
+        "Acme Corp", "Engineer", "jane", "Jane Example", "thank_you_note", "email", "thank_you_note",
+    )  # fmt: skip
+    assert (jane.employer_timezone, jane.priority, jane.interview, jane.application) == ("America/New_York", 10, "one", "acme")
+    assert result.now == at("2026-03-02T12:00:00+01:00")
+
+
+def test_at_the_instant_a_window_opens_it_is_due_and_the_next_wake_is_later() -> None:
+    doc = state_doc(application(applied_at=APPLIED))
+    (chase,) = agenda(doc, APPLIED)
+    assert chase.status == "due"
+    result = agenda(doc, "2026-03-03T09:00:00+01:00")  # exactly the due time: overdue from then on
+    assert [a.status for a in result] == ["overdue"]
+    assert result.next_wake_at is not None and result.next_wake_at > at("2026-03-03T09:00:00+01:00")
+
+
+def test_a_snooze_ends_at_its_instant() -> None:
+    until = "2026-03-02T12:00:00+01:00"
+    contacts = [{"at": "2026-03-02T09:00:00+01:00", "kind": "snoozed", "action": "chase:acme:20260301T0800Z", "until": until}]
+    (chase,) = agenda(state_doc(application(applied_at=APPLIED, contacts=contacts)), until)
+    assert chase.status == "due"
+
+
+def test_settling_one_action_by_hand_leaves_the_others_alone() -> None:
+    contacts = [{"at": "2026-03-02T12:00:00+01:00", "kind": "dismissed", "action": "note:acme:one:jane"},
+                {"at": "2026-03-02T12:00:00+01:00", "kind": "snoozed", "action": "note:acme:one:kim", "until": "2026-03-09T09:00:00+01:00"}]  # fmt: skip
+    result = agenda(state_doc(application(interviews=[FIRST], applied_at=APPLIED, contacts=contacts)), "2026-03-02T13:00:00+01:00")
+    assert [(a.key, a.status) for a in result] == [
+        ("chase:acme:20260301T0800Z", "due"),
+        ("note:acme:one:jane", "done"),
+        ("note:acme:one:kim", "upcoming"),
+        ("once:acme::jane", "due"),
+        ("once:acme::kim", "due"),
+    ]
+
+
+def test_under_a_shared_cap_the_more_important_application_goes_first() -> None:
+    rules = {"version": 1, "caps": [{"id": "one-a-day", "per": "everything", "max": 1, "within": {"days": 1}}],
+             "rules": [{"id": "chase", "kind": "follow_up", "for_each": "application", "channel": "email", "caps": ["one-a-day"],
+                        "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 2}}}}]}  # fmt: skip
+    doc = state_doc(application("early", applied_at="2026-03-01T09:00:00+01:00", priority=4),
+                    application("keen", applied_at="2026-03-01T10:00:00+01:00", priority=1))  # fmt: skip
+    for engine in (Engine(load_rulebook(rules), reference=True), Engine(load_rulebook(rules))):
+        assert engine.program is not None
+        result = engine.evaluate(load_state(doc), at("2026-03-02T12:00:00+01:00"))
+        assert {a.application: a.status for a in result} == {"keen": "due", "early": "suppressed"}
+
+
+def test_an_employers_answer_settles_in_the_words_of_its_kind() -> None:
+    from followup import Contact
+    from followup.engine._engine import _done_reason
+
+    answer = Contact(at=at("2026-03-02T09:00:00+01:00"), kind="status_call", direction="in")
+    assert _done_reason(answer, ZoneInfo("Europe/Berlin")) == "settled by the employer's status call Mon 2 Mar 2026 09:00 CET"
+
+
+def test_the_default_rulebook_is_used_when_none_is_given() -> None:
+    assert [r.id for r in Engine().rulebook.rules] == [r.id for r in load_rulebook().rules]
+
+
+class _Unknown(dt.tzinfo):
+    """A time zone that cannot say its offset."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+
+def test_a_now_whose_zone_gives_no_offset_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="has no time zone"):
+        Engine(ENGINE_RULES).evaluate(load_state(state_doc(application())), dt.datetime(2026, 3, 2, 12, 0, tzinfo=_Unknown()))
+
+
+def test_done_when_after_the_window_opens_counts_from_this_windows_opening() -> None:
+    rules = {"version": 1, "rules": [{"id": "ask", "kind": "follow_up", "for_each": "application", "channel": "email",
+             "window": {"opens": {"at": "application.applied_at", "plus": {"days": 3}}, "due": {"at": "opens", "plus": {"days": 2}}},
+             "done_when": [{"kind": "follow_up", "after": {"at": "opens"}}]}]}  # fmt: skip
+    engines = (Engine(load_rulebook(rules), reference=True), Engine(load_rulebook(rules)))
+    for when, status in (("2026-03-02T09:00:00+01:00", "due"), ("2026-03-04T10:00:00+01:00", "done")):
+        doc = state_doc(application(applied_at=APPLIED, contacts=[{"at": when, "kind": "follow_up"}]))
+        for engine in engines:
+            assert engine.program is not None
+            (ask,) = engine.evaluate(load_state(doc), at("2026-03-05T12:00:00+01:00"))
+            assert ask.status == status, (when, engine.reference)

@@ -138,11 +138,11 @@ def _stem(rule: CompiledRule, scope: Scope) -> str:
     application = scope.application.id if scope.application is not None else ""
     interview = scope.interview.id if scope.interview is not None and not rule.distinct else ""
     person = scope.interviewer if scope.interviewer is not None else scope.reference
-    recipient = person.id if person is not None else ""
-    if ":" in recipient or not recipient:
-        # the general form; rstrip also drops a trailing ':' inside a part
-        return f"{rule.id}:{application}:{interview}:{recipient}".rstrip(":")
-    return f"{rule.id}:{application}:{interview}:{recipient}"
+    if person is not None:
+        return f"{rule.id}:{application}:{interview}:{person.id}"
+    if interview:
+        return f"{rule.id}:{application}:{interview}"
+    return f"{rule.id}:{application}" if application else rule.id
 
 
 def _key(rule: CompiledRule, scope: Scope, opens: dt.datetime) -> str:
@@ -347,7 +347,7 @@ class Engine:
             if holds:
                 frees = [h.frees_at for h in holds]
                 latest = None if any(f is None for f in frees) else max(f for f in frees if f is not None)
-                hold = next((h for h in holds if h.frees_at == latest), holds[0])
+                hold = next(h for h in holds if h.frees_at == latest)  # latest is one of them
                 draft.status, draft.hold = "suppressed", Hold(hold.cap, "; ".join(h.reason for h in holds), latest)
                 draft.reason = "held back by " + draft.hold.reason
                 if latest is not None:
@@ -434,14 +434,14 @@ def _snoozed_reason(until: dt.datetime, tz: dt.tzinfo) -> str:
 def _upcoming_reason(opens: dt.datetime, due: dt.datetime, scope: Scope, tz: dt.tzinfo) -> str:
     theirs = _employer_zone(scope)
     return (
-        f"opens {format_local(opens, tz)}{their_clock(opens, theirs) if theirs else ''}, "
-        f"due {format_local(due, tz)}{their_clock(due, theirs) if theirs else ''}"
+        f"opens {format_local(opens, tz)}{their_clock(opens, theirs)}, "
+        f"due {format_local(due, tz)}{their_clock(due, theirs)}"
     )
 
 
 def _due_reason(before: str, due: dt.datetime, after: str, scope: Scope, tz: dt.tzinfo) -> str:
     theirs = _employer_zone(scope)
-    return f"{before}{format_local(due, tz)}{their_clock(due, theirs) if theirs else ''}{after}"
+    return f"{before}{format_local(due, tz)}{their_clock(due, theirs)}{after}"
 
 
 def _done_reason(entry: Contact, tz: dt.tzinfo) -> str:
