@@ -448,3 +448,42 @@ def test_a_call_is_moved_into_the_employers_hours_on_a_day_that_is_a_business_da
     loose = _one_rule({"channel": "phone", "window": window}, "2026-04-02T18:00:00+02:00",
                       applied_at="2026-04-02T23:30:00+02:00", employer=new_york)  # fmt: skip
     assert loose.opens_at == at("2026-04-03T09:00:00-04:00")
+
+
+def _compiled(**rule: Any) -> Any:
+    base = {"id": "r", "kind": "follow_up", "for_each": "application", "channel": "email",
+            "window": {"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 2}}}}  # fmt: skip
+    (compiled,) = load_rulebook({"version": 1, "rules": [{**base, **rule}]}).rules
+    return compiled
+
+
+def test_a_rule_keeps_what_it_says_of_itself_and_its_defaults() -> None:
+    plain = _compiled()
+    assert (plain.description, plain.priority, plain.repeats, plain.message) == ("", 50, False, "follow_up")
+    said = _compiled(description="Ask politely.", priority=7, repeats=True,
+                     window={"opens": {"at": "application.applied_at"}, "due": {"at": "opens", "plus": {"days": 2}},
+                             "expires": {"at": "opens", "plus": {"days": 9}}},
+                     done_when=[{"kind": "follow_up"}, {"kind": "reply", "direction": "in"}])  # fmt: skip
+    assert (said.description, said.priority, said.repeats) == ("Ask politely.", 7, True)
+    assert (said.trace.opens, said.trace.due, said.trace.expires) == (
+        describe_time({"at": "application.applied_at"}),
+        describe_time({"at": "opens", "plus": {"days": 2}}),
+        describe_time({"at": "opens", "plus": {"days": 9}}),
+    )
+    assert plain.trace.expires is None and plain.trace.done_when == ()
+    assert [words for words, _ in said.trace.done_when] == ["{kind=follow_up}", "{kind=reply, direction=in}"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "moved", "fit_media", "working_time"),
+    [
+        ({"channel": "email"}, False, frozenset({"phone"}), "none"),
+        ({"channel": "phone"}, True, None, "employer"),  # every action of the rule is a call
+        ({"channel": {"fact": "application.preferred_medium"}}, True, frozenset({"phone"}), "employer"),  # the calls among them
+        ({"channel": "phone", "for_each": "candidate",
+          "window": {"opens": {"at": "candidate.last_activity_at"}, "due": {"at": "opens", "plus": {"days": 1}}}}, True, None, "candidate"),
+    ],
+)  # fmt: skip
+def test_calls_go_into_working_time(rule: dict[str, Any], moved: bool, fit_media: Any, working_time: str) -> None:
+    compiled = _compiled(**rule)
+    assert (compiled.fit is not None, compiled.fit_media, compiled.working_time) == (moved, fit_media, working_time)

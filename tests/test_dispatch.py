@@ -152,7 +152,9 @@ def test_dry_run_shows_what_would_go_and_changes_nothing(store: Store) -> None:
     before = (store.export_document(), store.peek_due(SAMPLE_NOW, limit=100), store.next_wake_at())
     report = worker.dry_run(SAMPLE_NOW)
     assert sorted(report.keys("would-send")) == sorted(SAMPLE_DUE)
-    assert all(o.message is not None and o.channel == "console" for o in report.outcomes)
+    assert all(o.message is not None and o.channel == "console" and o.detail == "" for o in report.outcomes)
+    assert all(o.subject == (o.key.split(":")[1] if ":" in o.key else "") for o in report.outcomes)
+    assert report.now == SAMPLE_NOW and report.subjects == before[1]
     assert (store.export_document(), store.peek_due(SAMPLE_NOW, limit=100), store.next_wake_at()) == before
     assert store.outbox() == [] and channel.attempts == 0
 

@@ -180,6 +180,13 @@ def test_a_dry_run_says_what_would_be_blocked_or_fail_and_why(store: Store) -> N
     pm = plugin_manager_with(channel_plugin(RecordingChannel()), _HouseRules())
     report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).dry_run(SAMPLE_NOW)
     results = {o.key.split(":")[0]: (o.result, o.detail) for o in report.outcomes}
+    assert (report.now, report.subjects) == (SAMPLE_NOW, ["", "acme", "globex", "initech"])
+    assert [(o.key, o.result, o.channel, o.subject, o.message is not None) for o in report.outcomes] == [
+        ("leverage-offer:acme:20261125T1500Z", "would-fail", "console", "acme", False),
+        ("alert-references:acme::ref-a", "would-fail", "console", "acme", False),
+        ("thank-you-note:acme:onsite:sam", "would-block", "console", "acme", True),
+        ("leverage-offer:initech:20261125T1500Z", "would-fail", "console", "initech", False),
+    ]
     assert results["thank-you-note"] == ("would-block", "house-rule: no thank-you notes today; tone: too eager")
     assert results["alert-references"] == ("would-fail", "no address for the reference")
     # as the delivery would: a template that does not render fails that action, not the dry run
@@ -198,3 +205,14 @@ def test_a_message_that_cannot_be_written_or_is_blocked_fails_for_good(store: St
         "failed", "cannot write the message: templates/leverage.txt:3:0: unknown variable 'offer_amount'",
     )  # fmt: skip
     assert channel.attempts == 0
+
+
+def test_what_can_never_be_wanted_again(store: Store) -> None:
+    """A parked action past its window, or of an application that ended, is dropped; one without an end is kept."""
+    state = store.load_state()
+    agenda = ENGINE.evaluate(state, SAMPLE_NOW)
+    lasting = next(a for a in agenda.actions if a.expires_at is None and a.application == "acme")
+    ending = next(a for a in agenda.actions if a.expires_at is not None and a.application == "acme")
+    assert Dispatcher._past_hope(lasting, state, SAMPLE_NOW) is None
+    assert Dispatcher._past_hope(ending, state, ending.expires_at - MINUTE) is None
+    assert Dispatcher._past_hope(ending, state, ending.expires_at) == f"its window expired at {ending.expires_at.isoformat(timespec='minutes')}"
