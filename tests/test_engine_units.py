@@ -324,3 +324,40 @@ def test_done_when_after_the_window_opens_counts_from_this_windows_opening() -> 
             assert engine.program is not None
             (ask,) = engine.evaluate(load_state(doc), at("2026-03-05T12:00:00+01:00"))
             assert ask.status == status, (when, engine.reference)
+
+
+SHARED = {
+    "version": 1,
+    "rules": [
+        {"id": "thanks", "kind": "thank_you_note", "for_each": "interviewer", "channel": "email",
+         "window": {"opens": {"at": "interview.ended_at"}, "due": {"at": "opens", "plus": {"days": 1}},
+                    "expires": {"at": "opens", "plus": {"days": 3}}}},
+        {"id": "each", "kind": "follow_up", "for_each": "interviewer", "distinct": "recipient", "channel": "email",
+         "window": {"opens": {"at": "interview.ended_at"}, "due": {"at": "opens", "plus": {"days": 2}},
+                    "expires": {"at": "opens", "plus": {"days": 4}}}},
+    ],
+}  # fmt: skip
+LATER = {"id": "later", "starts_at": "2026-03-09T10:00:00+01:00", "interviewers": [interviewer("lee")]}  # not held yet
+EARLY = {"id": "zero", "starts_at": "2026-02-27T10:00:00+01:00", "interviewers": [interviewer("max")]}  # its end never logged
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # the first interview's notes expire at exactly 3 days; the second's are still open
+        ("2026-03-05T10:59:00+01:00", ["each:acme::jane", "each:acme::kim", "thanks:acme:one:jane", "thanks:acme:one:kim", "thanks:acme:two:jane"]),
+        ("2026-03-05T11:00:00+01:00", ["each:acme::jane", "each:acme::kim", "thanks:acme:two:jane"]),
+        # one per person, the latest interview deciding: Kim's expired with the first, Jane's lives on with the second
+        ("2026-03-06T11:00:00+01:00", ["each:acme::jane", "thanks:acme:two:jane"]),
+        ("2026-03-08T11:00:00+01:00", []),
+    ],
+)  # fmt: skip
+def test_windows_shared_by_an_interviews_people_expire_at_their_instant(now: str, expected: list[str]) -> None:
+    doc = state_doc(application(interviews=[EARLY, FIRST, SECOND, LATER], applied_at=APPLIED))  # the ones without an end first
+    results = []
+    for engine in (Engine(load_rulebook(SHARED), reference=True), Engine(load_rulebook(SHARED))):
+        assert engine.program is not None
+        result = engine.evaluate(load_state(doc), at(now))
+        results.append(sorted((a.key, a.status, a.due_at, a.expires_at) for a in result))
+        assert sorted(a.key for a in result) == expected, engine.reference
+    assert results[0] == results[1]
