@@ -487,3 +487,32 @@ def test_a_rule_keeps_what_it_says_of_itself_and_its_defaults() -> None:
 def test_calls_go_into_working_time(rule: dict[str, Any], moved: bool, fit_media: Any, working_time: str) -> None:
     compiled = _compiled(**rule)
     assert (compiled.fit is not None, compiled.fit_media, compiled.working_time) == (moved, fit_media, working_time)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (rulebook(due="{at: opens, plus: {days: 1}}\n      expires: {at: application.nope}"), "10:21"),
+        (rulebook(extra="channel: {fact: application.nope}").replace("    channel: email\n", "", 1), "6:21"),
+        (rulebook(extra="done_when: [{kind: follow_up, before: {at: application.nope}}]"), "7:48"),
+    ],
+    ids=["in the expiry", "in the channel", "in a log question's upper bound"],
+)
+def test_an_unknown_fact_is_placed_where_it_is_written(tmp_path: Path, text: str, where: str) -> None:
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith(f"{where}: unknown fact 'application.nope'"), problem
+
+
+@pytest.mark.parametrize("question", ["first_contact", "last_contact"])
+def test_a_log_question_in_a_moment_counts_from_this_windows_opening(question: str) -> None:
+    later = {"at": {question: {"kind": "reply", "direction": "in", "after": {"at": "opens"}}}, "plus": {"days": 1}}
+    rules = {"version": 1, "rules": [{"id": "r", "kind": "follow_up", "for_each": "application", "channel": "email",
+             "window": {"opens": {"at": "application.applied_at"},
+                        "due": {"latest": [{"at": "opens", "plus": {"days": 2}}, later]}}}]}  # fmt: skip
+    rulebook_ = load_rulebook(rules)
+    for replied, due in (("2026-02-28T09:00:00+01:00", "2026-03-03T09:00:00+01:00"), ("2026-03-04T09:00:00+01:00", "2026-03-05T09:00:00+01:00")):
+        doc = state_doc(application(applied_at="2026-03-01T09:00:00+01:00", contacts=[{"at": replied, "kind": "reply"}]))
+        for engine in (Engine(rulebook_, reference=True), Engine(rulebook_)):
+            assert engine.program is not None
+            (action,) = engine.evaluate(load_state(doc), at("2026-03-05T12:00:00+01:00"))
+            assert action.due_at == at(due), (replied, engine.reference)

@@ -361,3 +361,23 @@ def test_windows_shared_by_an_interviews_people_expire_at_their_instant(now: str
         results.append(sorted((a.key, a.status, a.due_at, a.expires_at) for a in result))
         assert sorted(a.key for a in result) == expected, engine.reference
     assert results[0] == results[1]
+
+
+def test_keys_and_times_do_not_depend_on_the_machines_time_zone() -> None:
+    """A repeating action's key carries its opening in UTC, whatever zone the machine is set to."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    try:
+        (chase,) = agenda(state_doc(application(applied_at=APPLIED)), "2026-03-02T12:00:00+01:00")
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+    assert chase.key == "chase:acme:20260301T0800Z"
+    assert chase.due_at == at("2026-03-03T09:00:00+01:00")
