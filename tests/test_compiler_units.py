@@ -123,6 +123,12 @@ OPERATORS = "eq, ge, gt, in, is, le, lt, ne, not_in"
         ),
         pytest.param(rulebook(extra="caps: [a]"), ["7:12: unknown cap 'a'; caps in this rulebook: none"], id="no caps at all"),
         pytest.param(
+            rulebook(caps="- {id: q2, per: application, max: 1, within: {days: 7}}\n- {id: q1, per: company, max: 2, within: {days: 7}}",
+                     extra="caps: [nope]"),
+            ["10:12: unknown cap 'nope'; caps in this rulebook: q1, q2"],
+            id="unknown cap among two",
+        ),
+        pytest.param(
             rulebook(level="interview", extra="distinct: recipient"),
             ["7:15: 'distinct: recipient' only applies to for_each: interviewer"],
             id="distinct above interviewers",
