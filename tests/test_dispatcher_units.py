@@ -216,3 +216,83 @@ def test_what_can_never_be_wanted_again(store: Store) -> None:
     assert Dispatcher._past_hope(lasting, state, SAMPLE_NOW) is None
     assert Dispatcher._past_hope(ending, state, ending.expires_at - MINUTE) is None
     assert Dispatcher._past_hope(ending, state, ending.expires_at) == f"its window expired at {ending.expires_at.isoformat(timespec='minutes')}"
+
+
+def _pigeon(channel: Any, **spec: Any) -> object:
+    """A plugin with one channel, ``pigeon``, for every medium."""
+    from followup.delivery import MEDIA, ChannelSpec
+
+    pigeon = ChannelSpec(name="pigeon", media=MEDIA, idempotent=True, build=lambda settings: channel, description="test channel", **spec)
+
+    class Plugin:
+        @hookimpl
+        def followup_register_channels(self, register: Any) -> None:
+            register(pigeon)
+
+    return Plugin()
+
+
+def _to_pigeon(**channels: Any) -> Config:
+    from followup.delivery import MEDIA
+
+    return Config(data={"routes": {medium: "pigeon" for medium in MEDIA}, **({"channels": channels} if channels else {})})
+
+
+def _claimed_for_the_pigeon(store: Store, **spec: Any) -> None:
+    """Every due action claimed for the pigeon, and waiting for a retry a minute on."""
+    down = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    config = _to_pigeon(pigeon={"loft": "roof"}) if spec else _to_pigeon()
+    Dispatcher(store, engine=ENGINE, config=config, plugin_manager=plugin_manager_with(_pigeon(down, **spec)), backoff=MINUTE).run_once(SAMPLE_NOW)
+    assert {(e.channel, e.status) for e in store.outbox()} == {("pigeon", "retrying")}
+
+
+def test_a_retry_whose_channel_is_no_longer_installed_stays_pending(store: Store) -> None:
+    from followup.delivery import ChannelUnavailable
+
+    _claimed_for_the_pigeon(store)
+    worker = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=plugin_manager_with())
+    with pytest.raises(ChannelUnavailable) as caught:
+        worker.run_once(SAMPLE_NOW + MINUTE)
+    installed = ", ".join(sorted(worker.specs))
+    assert ", " in installed
+    assert str(caught.value).endswith(
+        f"was claimed for channel 'pigeon' (recorded at claim time), which no installed plugin provides any more "
+        f"(installed: {installed}); it stays pending: install it again, or settle it with "
+        "`followup outbox --resolve KEY not-sent` to let it be claimed afresh"
+    )
+    assert {e.status for e in store.outbox()} == {"retrying"}
+
+
+def test_a_retry_whose_channel_lost_its_settings_stays_pending(store: Store) -> None:
+    from followup.delivery import ChannelUnavailable
+
+    _claimed_for_the_pigeon(store, is_configured=lambda settings: "loft" in settings)
+    channel = RecordingChannel()
+    worker = Dispatcher(store, engine=ENGINE, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(channel, is_configured=lambda s: "loft" in s)))
+    with pytest.raises(ChannelUnavailable, match=r"was claimed for channel 'pigeon' \(recorded at claim time\), but .* has no \[channels.pigeon\] section any more"):
+        worker.run_once(SAMPLE_NOW + MINUTE)
+    assert channel.attempts == 0 and {e.status for e in store.outbox()} == {"retrying"}
+    # with its section back, the retries go out through it
+    again = Dispatcher(store, engine=ENGINE, config=_to_pigeon(pigeon={"loft": "roof"}),
+                       plugin_manager=plugin_manager_with(_pigeon(channel, is_configured=lambda s: "loft" in s)))  # fmt: skip
+    report = again.run_once(SAMPLE_NOW + MINUTE)
+    assert {o.result for o in report.outcomes} == {"delivered"} and sorted(channel.keys) == sorted(SAMPLE_DUE)
+
+
+def test_a_retry_is_weighed_again_against_the_rulebook_and_the_log(store: Store) -> None:
+    from followup import Contact, load_rulebook
+
+    channel = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    dispatcher(store, channel, backoff=MINUTE).run_once(SAMPLE_NOW)
+    assert {e.status for e in store.outbox()} == {"retrying"}
+    store.record_contact("acme", Contact(at=SAMPLE_NOW + dt.timedelta(seconds=20), kind="reference_alert", to="ref-a", note="phoned her"))
+    without_notes = Engine(load_rulebook({"extends": "default", "rules": [{"id": "thank-you-note", "enabled": False}]}))
+    up = RecordingChannel()
+    pm = plugin_manager_with(channel_plugin(up))
+    report = Dispatcher(store, engine=without_notes, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW + MINUTE)
+    results = {o.key: (o.result, o.detail) for o in report.outcomes}
+    assert results[NOTE] == ("parked", "parked: the active rulebook no longer asks for it")
+    alert = results["alert-references:acme::ref-a"]
+    assert alert[0] == "failed" and alert[1].startswith("not sent: no longer needed (done: done: reference alert to ref-a ")
+    sent = {key for key, (result, _) in results.items() if result == "delivered"}
+    assert sent == set(SAMPLE_DUE) - {NOTE, "alert-references:acme::ref-a"} and sorted(up.keys) == sorted(sent)
