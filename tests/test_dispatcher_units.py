@@ -213,9 +213,11 @@ def test_what_can_never_be_wanted_again(store: Store) -> None:
     agenda = ENGINE.evaluate(state, SAMPLE_NOW)
     lasting = next(a for a in agenda.actions if a.expires_at is None and a.application == "acme")
     ending = next(a for a in agenda.actions if a.expires_at is not None and a.application == "acme")
+    end = ending.expires_at
+    assert end is not None
     assert Dispatcher._past_hope(lasting, state, SAMPLE_NOW) is None
-    assert Dispatcher._past_hope(ending, state, ending.expires_at - MINUTE) is None
-    assert Dispatcher._past_hope(ending, state, ending.expires_at) == f"its window expired at {ending.expires_at.isoformat(timespec='minutes')}"
+    assert Dispatcher._past_hope(ending, state, end - MINUTE) is None
+    assert Dispatcher._past_hope(ending, state, end) == f"its window expired at {end.isoformat(timespec='minutes')}"
 
 
 def _pigeon(channel: Any, **spec: Any) -> object:
