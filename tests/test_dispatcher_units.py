@@ -298,3 +298,21 @@ def test_a_retry_is_weighed_again_against_the_rulebook_and_the_log(store: Store)
     assert alert[0] == "failed" and alert[1].startswith("not sent: no longer needed (done: done: reference alert to ref-a ")
     sent = {key for key, (result, _) in results.items() if result == "delivered"}
     assert sent == set(SAMPLE_DUE) - {NOTE, "alert-references:acme::ref-a"} and sorted(up.keys) == sorted(sent)
+
+
+def test_a_dry_run_leaves_out_what_is_claimed_and_names_the_routed_channel(store: Store) -> None:
+    from followup.delivery._activation import plain
+    from followup.stores import OutboxEntry
+
+    first = next(a for a in ENGINE.evaluate(store.load_state(), SAMPLE_NOW).actions if a.key == "leverage-offer:acme:20261125T1500Z")
+    claimed = OutboxEntry(key=first.key, identity=first.identity, application="acme", status="claimed", attempts=1, channel="pigeon",
+                          idempotent=True, claimed_at=SAMPLE_NOW, updated_at=SAMPLE_NOW, action=plain(first.to_dict()),
+                          lease_until=SAMPLE_NOW + dt.timedelta(minutes=5))  # fmt: skip
+    assert store.claim(claimed, None)
+    worker = Dispatcher(store, engine=ENGINE, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(RecordingChannel())))
+    report = worker.dry_run(SAMPLE_NOW)
+    assert [(o.key, o.result, o.channel, o.subject) for o in report.outcomes] == [
+        ("alert-references:acme::ref-a", "would-send", "pigeon", "acme"),
+        ("thank-you-note:acme:onsite:sam", "would-send", "pigeon", "acme"),
+        ("leverage-offer:initech:20261125T1500Z", "would-send", "pigeon", "initech"),
+    ]
