@@ -63,6 +63,8 @@ class Module:
     name: str
     path: str
     tests: tuple[str, ...]
+    #: how many times its tests' own duration a mutant may take before it counts as hung
+    timeout_multiplier: float = 10.0
 
 
 #: in the order they run; the dispatcher last (it changes most often)
@@ -81,7 +83,10 @@ MODULES = [
             "tests/test_employer_time.py", "tests/test_explain_properties.py")),
     Module("dispatcher", "src/followup/delivery/_dispatcher.py",
            ("tests/test_dispatcher_units.py", "tests/test_dispatch.py", "tests/test_dispatch_steps.py", "tests/test_channel_dispatch.py",
-            "tests/test_dispatch_properties.py")),
+            "tests/test_dispatch_properties.py"),
+           # a mutant of the courier thread hangs every delivery: at ten times the minute its
+           # tests take, each such mutant cost ten minutes; twice is plenty on free cores
+           timeout_multiplier=2.0),
 ]  # fmt: skip
 
 #: a mutant whose tests fail, or never finish (a loop that no longer ends: in the suite,
@@ -103,9 +108,9 @@ def _config(module: Module) -> str:
         'also_copy = ["rules", "examples", "docs", "README.md"]\n'
         "use_git_change_detection = false\n"
         # a mutant that loops forever (remaining -= 2 in a count-down) is a kill by timeout:
-        # ten times the tests' own duration, plus 5 s, so that a machine busy with other
-        # work does not pass a slow run off as one (mutmut's default is 15 times, plus 1 s)
-        "timeout_multiplier = 10.0\n"
+        # by default ten times the tests' own duration, plus 5 s, so that a machine busy with
+        # other work does not pass a slow run off as one (mutmut's default is 15 times, plus 1 s)
+        f"timeout_multiplier = {module.timeout_multiplier}\n"
         "timeout_constant = 5.0\n"
     ).replace("'", '"')
 
