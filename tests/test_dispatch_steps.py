@@ -128,7 +128,7 @@ def test_a_subject_that_raises_is_recorded_and_the_others_are_delivered(store: S
 
     worker._load = load  # type: ignore[method-assign]
     report = worker.run_once(SAMPLE_NOW)
-    assert [f.subject for f in report.faults] == ["acme"]
+    assert [(f.subject, f.at) for f in report.faults] == [("acme", SAMPLE_NOW)]
     assert "OverflowError: date value out of range" in report.faults[0].error
     assert report.delivered and not any(key.split(":")[1] == "acme" for key in report.delivered)
     assert [f.subject for f in store.faults()] == ["acme"]

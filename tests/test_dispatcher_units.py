@@ -224,7 +224,8 @@ def _pigeon(channel: Any, **spec: Any) -> object:
     """A plugin with one channel, ``pigeon``, for every medium."""
     from followup.delivery import MEDIA, ChannelSpec
 
-    pigeon = ChannelSpec(name="pigeon", media=MEDIA, idempotent=True, build=lambda settings: channel, description="test channel", **spec)
+    spec.setdefault("build", lambda settings: channel)
+    pigeon = ChannelSpec(name="pigeon", media=MEDIA, idempotent=True, description="test channel", **spec)
 
     class Plugin:
         @hookimpl
@@ -253,8 +254,11 @@ def test_a_retry_whose_channel_is_no_longer_installed_stays_pending(store: Store
 
     _claimed_for_the_pigeon(store)
     worker = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=plugin_manager_with())
+    due = store.peek_due(SAMPLE_NOW + MINUTE, limit=100)
     with pytest.raises(ChannelUnavailable) as caught:
         worker.run_once(SAMPLE_NOW + MINUTE)
+    # every subject the tick had leased is handed back, due at once for the next run
+    assert store.peek_due(SAMPLE_NOW + MINUTE, limit=100) == due and due
     installed = ", ".join(sorted(worker.specs))
     assert ", " in installed
     assert str(caught.value).endswith(
@@ -316,3 +320,115 @@ def test_a_dry_run_leaves_out_what_is_claimed_and_names_the_routed_channel(store
         ("thank-you-note:acme:onsite:sam", "would-send", "pigeon", "acme"),
         ("leverage-offer:initech:20261125T1500Z", "would-send", "pigeon", "initech"),
     ]
+
+
+def test_a_run_ticks_until_nothing_is_left_and_sums_up_every_tick(store: Store) -> None:
+    channel = RecordingChannel()
+    seen: list[tuple[int, int]] = []
+    report = dispatcher(store, channel, batch=1).run_once(SAMPLE_NOW, progress=lambda done, subjects: seen.append((done, subjects)))
+    assert report.now == SAMPLE_NOW
+    assert sorted(channel.keys) == sorted(SAMPLE_DUE) and sorted(report.delivered) == sorted(SAMPLE_DUE)
+    assert report.subjects == ["", "acme", "globex", "initech"]  # one a tick, each tick's added to the run's
+    # after each tick: the outcomes so far and the subjects that tick took; the last took none
+    assert [subjects for _, subjects in seen] == [1, 1, 1, 1, 0]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1][0] == len(SAMPLE_DUE)
+
+
+def test_a_tick_says_when_it_ran(store: Store) -> None:
+    report = dispatcher(store, RecordingChannel()).tick(SAMPLE_NOW)
+    assert report.now == SAMPLE_NOW and report.subjects
+
+
+class _Where:
+    """A channel that notes which thread delivers."""
+
+    def __init__(self) -> None:
+        self.threads: list[tuple[str, bool]] = []
+
+    def deliver(self, message: Message) -> Any:
+        import threading
+
+        here = threading.current_thread()
+        self.threads.append((here.name, here.daemon))
+        return None
+
+
+def test_deliveries_run_in_one_daemon_courier_thread_that_ends_with_its_dispatcher(store: Store) -> None:
+    import gc
+    import threading
+
+    channel = _Where()
+    worker = dispatcher(store, channel)
+    worker.run_once(SAMPLE_NOW)
+    assert set(channel.threads) == {("followup-deliver", True)} and len(channel.threads) == len(SAMPLE_DUE)
+    couriers = [t for t in threading.enumerate() if t.name == "followup-deliver"]
+    assert couriers
+    del worker
+    gc.collect()
+    for courier in couriers:
+        courier.join(5)
+    assert not any(t.is_alive() for t in couriers)
+
+
+def test_a_channel_is_set_up_once_per_dispatcher_and_a_failure_to_set_it_up_is_named(store: Store) -> None:
+    built: list[object] = []
+
+    def build(settings: Any) -> Any:
+        built.append(settings)
+        return RecordingChannel()
+
+    worker = Dispatcher(store, engine=ENGINE, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(None, build=build)))
+    worker.run_once(SAMPLE_NOW)
+    assert len(built) == 1
+
+    def broken(settings: Any) -> Any:
+        raise ValueError("no loft")
+
+    failing = Dispatcher(store, engine=ENGINE, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(None, build=broken)))
+    with pytest.raises(FollowupError) as caught:
+        failing._channel(failing.specs["pigeon"])
+    assert str(caught.value).startswith("channel 'pigeon' (plugin ") and str(caught.value).endswith("could not be set up: ValueError: no loft")
+
+
+def test_a_claim_another_worker_holds_is_left_alone_until_its_lease_ends(store: Store) -> None:
+    from followup.delivery._activation import plain
+    from followup.stores import OutboxEntry
+
+    first = next(a for a in ENGINE.evaluate(store.load_state(), SAMPLE_NOW).actions if a.key == NOTE)
+    held = OutboxEntry(key=first.key, identity=first.identity, application="acme", status="claimed", attempts=1, channel="console",
+                       idempotent=True, claimed_at=SAMPLE_NOW, updated_at=SAMPLE_NOW, action=plain(first.to_dict()),
+                       lease_until=SAMPLE_NOW + dt.timedelta(minutes=5))  # fmt: skip
+    assert store.claim(held, None)
+    channel = RecordingChannel()
+    report = dispatcher(store, channel).run_once(SAMPLE_NOW + dt.timedelta(minutes=4))
+    assert NOTE not in channel.keys and NOTE not in {o.key for o in report.outcomes}
+    assert sorted(channel.keys) == sorted(SAMPLE_DUE - {NOTE})  # the others of its application still go
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and entry.status == "claimed"
+    store.release("acme", SAMPLE_NOW)  # due again, as a worker's next pass would find it
+    later = dispatcher(store, channel).run_once(SAMPLE_NOW + dt.timedelta(minutes=5))  # the lease ends: taken up again
+    assert [o.key for o in later.outcomes] == [NOTE] and channel.keys.count(NOTE) == 1
+
+
+def test_a_parked_claim_is_dropped_once_its_window_has_passed(store: Store) -> None:
+    from followup import load_rulebook
+
+    offer = "leverage-offer:initech:20261125T1500Z"
+    channel = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    dispatcher(store, channel, backoff=MINUTE).run_once(SAMPLE_NOW)
+    action = ENGINE.evaluate(store.load_state(), SAMPLE_NOW).get(offer)
+    assert action is not None and action.expires_at is not None
+    expires = action.expires_at
+    without = Engine(load_rulebook({"extends": "default", "rules": [{"id": "leverage-offer", "enabled": False}]}))
+    pm = plugin_manager_with(channel_plugin(RecordingChannel()))
+    Dispatcher(store, engine=without, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW + MINUTE)
+    parked = store.outbox_entry(offer)
+    assert parked is not None and parked.status == "parked"
+    store.release("initech", expires)  # its next wake, as the last run left it or sooner
+    before = Dispatcher(store, engine=without, config=Config(), plugin_manager=pm).run_once(expires - MINUTE)
+    assert offer not in {o.key for o in before.outcomes}  # still parked: its window is open
+    store.release("initech", expires)
+    report = Dispatcher(store, engine=without, config=Config(), plugin_manager=pm).run_once(expires)
+    assert {o.key: (o.result, o.detail) for o in report.outcomes}[offer] == (
+        "failed", f"dropped while parked: its window expired at {expires.isoformat(timespec='minutes')}",
+    )  # fmt: skip

@@ -175,6 +175,10 @@ class _Courier:
                 box["error"] = exc
             finally:
                 done.set()
+            # the finished job holds its dispatcher (``work`` is one of its methods): let go of
+            # it while waiting for the next, so that a dispatcher no longer used is collected
+            # and its finalizer ends this thread
+            del job, work, box, done, handing_over
 
 
 def _only(subject: str) -> dict[str, Any]:
