@@ -339,6 +339,7 @@ SHARED = {
 }  # fmt: skip
 LATER = {"id": "later", "starts_at": "2026-03-09T10:00:00+01:00", "interviewers": [interviewer("lee")]}  # not held yet
 EARLY = {"id": "zero", "starts_at": "2026-02-27T10:00:00+01:00", "interviewers": [interviewer("max")]}  # its end never logged
+VOID = {"id": "void", "starts_at": "2026-02-26T10:00:00+01:00", "status": "cancelled", "interviewers": [interviewer("ann")]}  # no end ever
 
 
 @pytest.mark.parametrize(
@@ -353,7 +354,7 @@ EARLY = {"id": "zero", "starts_at": "2026-02-27T10:00:00+01:00", "interviewers":
     ],
 )  # fmt: skip
 def test_windows_shared_by_an_interviews_people_expire_at_their_instant(now: str, expected: list[str]) -> None:
-    doc = state_doc(application(interviews=[EARLY, FIRST, SECOND, LATER], applied_at=APPLIED))  # the ones without an end first
+    doc = state_doc(application(interviews=[VOID, EARLY, FIRST, SECOND, LATER], applied_at=APPLIED))  # the ones without an end first
     results = []
     for engine in (Engine(load_rulebook(SHARED), reference=True), Engine(load_rulebook(SHARED))):
         assert engine.program is not None
