@@ -94,6 +94,7 @@ def test_a_subjects_failure_is_one_bounded_line() -> None:
     assert len(long) == 500 and long.endswith("x...") and long.startswith("ValueError: xx")
     exactly = "y" * 500
     assert _describe(FollowupError(exactly)) == exactly
+    assert _describe(FollowupError("z" * 501)) == "z" * 497 + "..."
 
 
 def test_a_retry_waits_twice_as_long_each_time_up_to_the_most(store: Store) -> None:
@@ -432,3 +433,32 @@ def test_a_parked_claim_is_dropped_once_its_window_has_passed(store: Store) -> N
     assert {o.key: (o.result, o.detail) for o in report.outcomes}[offer] == (
         "failed", f"dropped while parked: its window expired at {expires.isoformat(timespec='minutes')}",
     )  # fmt: skip
+
+
+def test_a_retry_goes_out_when_it_has_become_overdue_meanwhile(store: Store) -> None:
+    note = ENGINE.evaluate(store.load_state(), SAMPLE_NOW).get(NOTE)
+    assert note is not None and note.status == "due"
+    later = note.due_at + MINUTE
+    overdue = ENGINE.evaluate(store.load_state(), later).get(NOTE)
+    assert overdue is not None and overdue.status == "overdue"
+    channel = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    dispatcher(store, channel, backoff=MINUTE).run_once(SAMPLE_NOW)
+    for subject in ("acme",):
+        store.release(subject, later)
+    up = RecordingChannel()
+    report = dispatcher(store, up).run_once(later)
+    assert [o.result for o in report.outcomes if o.key == NOTE] == ["delivered"] and up.keys.count(NOTE) == 1  # not parked first
+
+
+def test_a_retry_of_the_candidates_own_task_is_weighed_on_the_candidates_log(store: Store) -> None:
+    """Withdrawing brings the nudge to keep searching, a task of the candidate's own log;
+    its retry is sent once, not taken for done by its own claim."""
+    store.set_status("initech", "withdrawn", SAMPLE_NOW - dt.timedelta(hours=1))
+    channel = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    first = dispatcher(store, channel, backoff=MINUTE).run_once(SAMPLE_NOW)
+    own = [o.key for o in first.outcomes if o.subject == ""]
+    assert own and all(o.result == "retrying" for o in first.outcomes if o.subject == "")
+    up = RecordingChannel()
+    report = dispatcher(store, up).run_once(SAMPLE_NOW + MINUTE)
+    assert {o.key: o.result for o in report.outcomes if o.subject == ""} == dict.fromkeys(own, "delivered")
+    assert all(up.keys.count(key) == 1 for key in own)

@@ -436,7 +436,7 @@ class Dispatcher:
                     continue
                 verdict, reason, wanted = self._weigh(action, subject, now)
                 if verdict != "send":
-                    status = "parked" if verdict == "park" else "failed"
+                    status = {"park": "parked", "drop": "failed"}[verdict]
                     report.outcomes.append(self._settle(action, entry, now, subject, status, reason))
                     continue
                 assert wanted is not None
