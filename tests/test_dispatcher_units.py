@@ -429,10 +429,18 @@ def test_a_parked_claim_is_dropped_once_its_window_has_passed(store: Store) -> N
     before = Dispatcher(store, engine=without, config=Config(), plugin_manager=pm).run_once(expires - MINUTE)
     assert offer not in {o.key for o in before.outcomes}  # still parked: its window is open
     store.release("initech", expires)
-    report = Dispatcher(store, engine=without, config=Config(), plugin_manager=pm).run_once(expires)
-    assert {o.key: (o.result, o.detail) for o in report.outcomes}[offer] == (
-        "failed", f"dropped while parked: its window expired at {expires.isoformat(timespec='minutes')}",
-    )  # fmt: skip
+    told: list[tuple[str, str, bool]] = []
+
+    class Observer:
+        @hookimpl
+        def followup_action_failed(self, action: Any, error: str, final: bool) -> None:
+            told.append((action.key, error, final))
+
+    watched = plugin_manager_with(channel_plugin(RecordingChannel()), Observer())
+    report = Dispatcher(store, engine=without, config=Config(), plugin_manager=watched).run_once(expires)
+    dropped = f"dropped while parked: its window expired at {expires.isoformat(timespec='minutes')}"
+    assert [(o.result, o.detail, o.subject) for o in report.outcomes if o.key == offer] == [("failed", dropped, "initech")]
+    assert (offer, dropped, True) in told  # observers hear of the end, with the action it was
 
 
 def test_a_retry_goes_out_when_it_has_become_overdue_meanwhile(store: Store) -> None:
@@ -462,3 +470,45 @@ def test_a_retry_of_the_candidates_own_task_is_weighed_on_the_candidates_log(sto
     report = dispatcher(store, up).run_once(SAMPLE_NOW + MINUTE)
     assert {o.key: o.result for o in report.outcomes if o.subject == ""} == dict.fromkeys(own, "delivered")
     assert all(up.keys.count(key) == 1 for key in own)
+
+
+def test_an_interrupted_tick_hands_back_what_it_had_not_done(store: Store) -> None:
+    """Ctrl-C (or a kill turned into an exception) in the middle of a tick: the subjects it
+    had leased and not finished are due again at once for the next run."""
+    worker = dispatcher(store, RecordingChannel())
+    original = worker._load
+
+    def load(subject: str, now: dt.datetime) -> Any:
+        if subject == "globex":
+            raise KeyboardInterrupt
+        return original(subject, now)
+
+    worker._load = load  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        worker.tick(SAMPLE_NOW)
+    assert store.peek_due(SAMPLE_NOW, limit=100) == ["globex", "initech"]
+
+
+def test_a_store_that_fails_while_recording_a_fault_stops_the_tick_with_the_first_error(store: Store) -> None:
+    worker = dispatcher(store, RecordingChannel())
+    original_load, original_release = worker._load, store.release
+    calls = {"release": 0}
+
+    def load(subject: str, now: dt.datetime) -> Any:
+        if subject == "acme":
+            raise OverflowError("date value out of range")
+        return original_load(subject, now)
+
+    def release(subject: str, wake: Any, **options: Any) -> None:
+        calls["release"] += 1
+        if options.get("fault") is not None:
+            raise ConnectionError("the database went away")
+        original_release(subject, wake, **options)
+
+    worker._load = load  # type: ignore[method-assign]
+    store.release = release  # type: ignore[method-assign]
+    with pytest.raises(OverflowError, match="date value out of range"):
+        worker.tick(SAMPLE_NOW)
+    store.release = original_release  # type: ignore[method-assign]
+    # what the tick had not done is handed back: due at once
+    assert store.peek_due(SAMPLE_NOW, limit=100) == ["acme", "globex", "initech"]
