@@ -506,7 +506,7 @@ def test_a_store_that_fails_while_recording_a_fault_stops_the_tick_with_the_firs
         original_release(subject, wake, **options)
 
     worker._load = load  # type: ignore[method-assign]
-    store.release = release  # type: ignore[method-assign]
+    store.release = release  # type: ignore[method-assign,assignment]
     with pytest.raises(OverflowError, match="date value out of range"):
         worker.tick(SAMPLE_NOW)
     store.release = original_release  # type: ignore[method-assign]
