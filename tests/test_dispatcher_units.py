@@ -512,3 +512,62 @@ def test_a_store_that_fails_while_recording_a_fault_stops_the_tick_with_the_firs
     store.release = original_release  # type: ignore[method-assign]
     # what the tick had not done is handed back: due at once
     assert store.peek_due(SAMPLE_NOW, limit=100) == ["acme", "globex", "initech"]
+
+
+def _claim_as(store: Store, key: str, *, idempotent: bool, lease_until: dt.datetime, status: str = "claimed", attempts: int = 1) -> None:
+    """An outbox entry for action ``key`` as another (stopped) worker left it."""
+    from followup.delivery._activation import plain
+    from followup.stores import OutboxEntry
+
+    action = ENGINE.evaluate(store.load_state(), SAMPLE_NOW).get(key)
+    assert action is not None and action.application is not None
+    entry = OutboxEntry(key=key, identity=action.identity, application=action.application, status="claimed", attempts=attempts,
+                        channel="console", idempotent=idempotent, claimed_at=SAMPLE_NOW, updated_at=SAMPLE_NOW,
+                        action=plain(action.to_dict()), lease_until=lease_until)  # fmt: skip
+    assert store.claim(entry, None)
+    if status != "claimed":
+        store.update_outbox(key, status=status, now=SAMPLE_NOW, error="421 try later", next_attempt_at=lease_until)
+
+
+def test_a_claim_left_by_a_stopped_worker_is_uncertain_when_its_channel_cannot_be_asked_twice(store: Store) -> None:
+    told: list[tuple[str, bool]] = []
+
+    class Observer:
+        @hookimpl
+        def followup_action_failed(self, action: Any, error: str, final: bool) -> None:
+            told.append((action.key, final))
+
+    _claim_as(store, NOTE, idempotent=False, lease_until=SAMPLE_NOW - MINUTE)
+    channel = RecordingChannel()
+    pm = plugin_manager_with(channel_plugin(channel, idempotent=False), Observer())
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW)
+    (outcome,) = [o for o in report.outcomes if o.key == NOTE]
+    assert (outcome.result, outcome.channel, outcome.subject) == ("uncertain", "console", "acme")
+    assert outcome.detail == (
+        "the dispatcher stopped between claiming and recording this delivery (a crash or a kill); channel 'console' "
+        "cannot be asked twice safely, so it is not sent again: check whether it went out, then "
+        "`followup outbox --resolve KEY sent` or `... not-sent`"
+    )
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and entry.status == "uncertain" and NOTE not in channel.keys
+    assert (NOTE, True) in told
+    assert sorted(channel.keys) == sorted(SAMPLE_DUE - {NOTE})
+
+
+def test_a_retry_waits_for_its_time_and_the_others_go_on(store: Store) -> None:
+    _claim_as(store, NOTE, idempotent=True, lease_until=SAMPLE_NOW + dt.timedelta(minutes=10), status="retrying")
+    _claim_as(store, "alert-references:acme::ref-a", idempotent=True, lease_until=SAMPLE_NOW - MINUTE, status="retrying")
+    channel = RecordingChannel()
+    report = dispatcher(store, channel).run_once(SAMPLE_NOW)
+    assert NOTE not in channel.keys and NOTE not in {o.key for o in report.outcomes}  # its next attempt is later
+    assert channel.keys.count("alert-references:acme::ref-a") == 1  # its time has come
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and (entry.status, entry.attempts) == ("retrying", 1)
+
+
+def test_a_claim_another_worker_holds_does_not_hold_up_the_retries_after_it(store: Store) -> None:
+    _claim_as(store, "alert-references:acme::ref-a", idempotent=True, lease_until=SAMPLE_NOW + dt.timedelta(minutes=5))
+    _claim_as(store, NOTE, idempotent=True, lease_until=SAMPLE_NOW - MINUTE, status="retrying")
+    channel = RecordingChannel()
+    dispatcher(store, channel).run_once(SAMPLE_NOW)
+    assert channel.keys.count(NOTE) == 1 and "alert-references:acme::ref-a" not in channel.keys
