@@ -571,3 +571,29 @@ def test_a_claim_another_worker_holds_does_not_hold_up_the_retries_after_it(stor
     channel = RecordingChannel()
     dispatcher(store, channel).run_once(SAMPLE_NOW)
     assert channel.keys.count(NOTE) == 1 and "alert-references:acme::ref-a" not in channel.keys
+
+
+def test_a_parked_claim_asked_for_again_goes_out_once_through_its_own_channel(store: Store) -> None:
+    """Park a claim (its rule switched off), switch the rule back on: the same claim is taken
+    up again, through the channel it was claimed for, and logged once under its own key."""
+    from followup import load_rulebook
+
+    down = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True))
+    Dispatcher(store, engine=ENGINE, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(down)), backoff=MINUTE).run_once(SAMPLE_NOW)
+    without_notes = Engine(load_rulebook({"extends": "default", "rules": [{"id": "thank-you-note", "enabled": False}]}))
+    Dispatcher(store, engine=without_notes, config=_to_pigeon(), plugin_manager=plugin_manager_with(_pigeon(RecordingChannel())),
+               backoff=MINUTE).run_once(SAMPLE_NOW + MINUTE)  # fmt: skip
+    parked = store.outbox_entry(NOTE)
+    assert parked is not None and (parked.status, parked.channel) == ("parked", "pigeon")
+    store.release("acme", SAMPLE_NOW + 2 * MINUTE)  # as activating the rulebook again wakes every application
+    pigeon, console = RecordingChannel(), RecordingChannel()
+    pm = plugin_manager_with(_pigeon(pigeon), channel_plugin(console))
+    report = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm).run_once(SAMPLE_NOW + 2 * MINUTE)
+    assert [o.result for o in report.outcomes if o.key == NOTE] == ["delivered"]
+    assert pigeon.keys == [NOTE] and NOTE not in console.keys  # routed to console now, but claimed for the pigeon
+    entry = store.outbox_entry(NOTE)
+    assert entry is not None and (entry.status, entry.attempts) == ("delivered", parked.attempts + 1)
+    acme = store.load_state().application("acme")
+    assert acme is not None
+    logged = [(c.kind, c.to, c.channel, c.direction) for c in acme.contacts if c.action == NOTE]
+    assert logged == [("thank_you_note", "sam", "email", "out")]
