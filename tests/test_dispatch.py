@@ -300,6 +300,7 @@ def test_a_ceiling_holds_and_what_it_holds_back_is_reported() -> None:
     worker.run_once(SAMPLE_NOW)
     assert len(channel.keys) == CEILING == 5
     assert len(set(held.keys) - set(channel.keys)) == 3
+    assert len(held.keys) == 3  # each said once, in the first round of its application's turn
     state = store.load_state()
     assert sum(1 for a in state.applications for c in a.contacts if c.kind == "thank_you_note") == CEILING
     # the store wakes the dispatcher when the ceiling frees, a week later, and the rest go out

@@ -597,3 +597,56 @@ def test_a_parked_claim_asked_for_again_goes_out_once_through_its_own_channel(st
     assert acme is not None
     logged = [(c.kind, c.to, c.channel, c.direction) for c in acme.contacts if c.action == NOTE]
     assert logged == [("thank_you_note", "sam", "email", "out")]
+
+
+class _Told:
+    """What the dispatcher tells observers: (event, action key, final)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, bool | None]] = []
+
+    @hookimpl
+    def followup_action_due(self, action: Any) -> None:
+        self.seen.append(("due", action.key, None))
+
+    @hookimpl
+    def followup_action_delivered(self, action: Any, receipt: Any) -> None:
+        self.seen.append(("delivered", action.key, None))
+
+    @hookimpl
+    def followup_action_failed(self, action: Any, error: str, final: bool) -> None:
+        self.seen.append(("failed", action.key, final))
+
+
+def test_every_outcome_names_its_subject_and_observers_hear_of_each_action(store: Store) -> None:
+    """A transient failure, then one that is final and one that succeeds: each outcome has
+    its application, each observer call its action, and the log the contact as claimed."""
+    told = _Told()
+    calls = {"n": 0}
+
+    def fail(message: Message) -> DeliveryError | None:
+        calls["n"] += 1
+        if message.kind == "reference_alert":
+            return DeliveryError("550 no such mailbox", transient=False)
+        return DeliveryError("421 try later", transient=True) if calls["n"] <= len(SAMPLE_DUE) else None
+
+    channel = RecordingChannel(fail=fail)
+    pm = plugin_manager_with(channel_plugin(channel), told)
+    worker = Dispatcher(store, engine=ENGINE, config=Config(), plugin_manager=pm, backoff=MINUTE)
+    first = worker.run_once(SAMPLE_NOW)
+    second = worker.run_once(SAMPLE_NOW + MINUTE)
+    for outcome in [*first.outcomes, *second.outcomes]:
+        assert outcome.subject == outcome.key.split(":")[1], outcome
+    alert = "alert-references:acme::ref-a"
+    assert [(o.result, o.detail) for o in first.outcomes if o.key == alert] == [("failed", "550 no such mailbox")]
+    assert {o.key: o.result for o in second.outcomes} == dict.fromkeys(SAMPLE_DUE - {alert}, "delivered")
+    assert ("failed", alert, True) in told.seen
+    assert all(("failed", key, False) in told.seen for key in SAMPLE_DUE - {alert})
+    assert all(("delivered", key, None) in told.seen for key in SAMPLE_DUE - {alert})
+    assert sorted(key for event, key, _ in told.seen if event == "due") == sorted(SAMPLE_DUE)
+    acme = store.load_state().application("acme")
+    assert acme is not None
+    (note,) = [c for c in acme.contacts if c.action == NOTE]
+    assert (note.at, note.kind, note.to, note.interview, note.channel, note.direction) == (
+        SAMPLE_NOW, "thank_you_note", "sam", "onsite", "email", "out",
+    )  # fmt: skip
