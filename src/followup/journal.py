@@ -319,7 +319,7 @@ def _add(journal: Journal, place: Place, fields: dict[str, Any], where: str) -> 
     identifier = fields.get("id")
     if identifier is not None and any(isinstance(i, dict) and i.get("id") == identifier for i in existing):
         raise InvalidInput.single(where, f"the id {identifier!r} is taken already in {place.collection}; choose another")
-    state = _with_item(journal, place, dict(fields), where)
+    state = _with_items(document, place, [dict(fields)], where)  # the document just read, not a second read
     journal.insert(place, dict(fields), state)
     return state
 
@@ -407,7 +407,6 @@ def record_message(
     :raises InvalidInput: when a document is not a valid contact; nothing is written.
     """
     from collections import Counter
-
 
     message_ids = {d.get("message_id") for d in documents}
     if len(message_ids) != 1 or None in message_ids or not documents:
