@@ -82,7 +82,7 @@ MODULES = [
             "tests/test_default_rules.py", "tests/test_engine_units.py", "tests/test_compiled_engine.py",
             "tests/test_employer_time.py", "tests/test_explain_properties.py")),
     Module("dispatcher", "src/followup/delivery/_dispatcher.py",
-           ("tests/test_dispatcher_units.py", "tests/test_dispatch.py", "tests/test_dispatch_steps.py", "tests/test_channel_dispatch.py",
+           ("tests/test_dispatcher_units.py", "tests/test_dispatcher_bookkeeping.py", "tests/test_dispatch.py", "tests/test_dispatch_steps.py", "tests/test_channel_dispatch.py",
             "tests/test_dispatch_properties.py"),
            # a mutant of the courier thread hangs every delivery: at ten times the minute its
            # tests take, each such mutant cost ten minutes; twice is plenty on free cores

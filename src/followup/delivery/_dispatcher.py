@@ -409,54 +409,64 @@ class Dispatcher:
                 continue  # another worker is delivering it right now
             if entry.status == "retrying" and entry.next_attempt_at is not None and entry.next_attempt_at > now:
                 continue
-            picked: tuple[Action, OutboxEntry, State] | None = None
             state = self._load(subject, now)
             with self.store.locked(self._lock_name(subject, state)):
-                current = self.store.outbox_entry(entry.key)
-                if current is None or (current.status, current.attempts) != (entry.status, entry.attempts):
-                    continue  # someone else moved it on
-                action = action_from_dict(entry.action)
-                if entry.status == "parked":
-                    gone = self._past_hope(action, state, now)
-                    if gone is not None:
-                        report.outcomes.append(self._settle(action, entry, now, subject, "failed", f"dropped while parked: {gone}"))
-                    continue
-                if entry.status == "claimed" and not entry.idempotent:
-                    error = (
-                        "the dispatcher stopped between claiming and recording this delivery (a crash or a kill); "
-                        f"channel {entry.channel!r} cannot be asked twice safely, so it is not sent again: check whether "
-                        "it went out, then `followup outbox --resolve KEY sent` or `... not-sent`"
-                    )
-                    report.outcomes.append(self._settle(action, entry, now, subject, "uncertain", error))
-                    continue
-                if entry.attempts >= self.max_attempts:
-                    # a message whose delivery keeps killing its worker must not kill them all forever
-                    error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
-                    report.outcomes.append(self._settle(action, entry, now, subject, "failed", error))
-                    continue
-                verdict, reason, wanted = self._weigh(action, subject, now)
-                if verdict != "send":
-                    status = {"park": "parked", "drop": "failed"}[verdict]
-                    report.outcomes.append(self._settle(action, entry, now, subject, status, reason))
-                    continue
-                assert wanted is not None
-                self._usable(entry.channel, entry.key)  # a retry goes through the channel it was claimed for
-                self.store.update_outbox(
-                    entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
-                )
-                picked = (wanted, replace(entry, attempts=entry.attempts + 1, status="claimed"), state)
-            assert picked is not None
-            action, claimed, state = picked
-            report.outcomes.append(self._deliver(action, claimed, state, now, subject))
+                wanted = self._take_up(entry, subject, state, now, report)
+            if wanted is not None:
+                report.outcomes.append(self._deliver(wanted, self._claimed(entry.key), state, now, subject))
 
-    def _weigh(self, action: Action, subject: str, now: dt.datetime) -> tuple[str, str, Action | None]:
+    def _take_up(self, entry: OutboxEntry, subject: str, state: State, now: dt.datetime, report: TickReport) -> Action | None:
+        """Inside the subject's lock: settle what earlier work left in ``entry``, or claim it
+        again and return the action to deliver now."""
+        current = self.store.outbox_entry(entry.key)
+        if current is None or (current.status, current.attempts) != (entry.status, entry.attempts):
+            return None  # someone else moved it on
+        action = action_from_dict(entry.action)
+        if entry.status == "parked":
+            gone = self._past_hope(action, state, now)
+            if gone is not None:
+                report.outcomes.append(self._settle(action, entry, now, subject, "failed", f"dropped while parked: {gone}"))
+            return None
+        if entry.status == "claimed" and not entry.idempotent:
+            error = (
+                "the dispatcher stopped between claiming and recording this delivery (a crash or a kill); "
+                f"channel {entry.channel!r} cannot be asked twice safely, so it is not sent again: check whether "
+                "it went out, then `followup outbox --resolve KEY sent` or `... not-sent`"
+            )
+            report.outcomes.append(self._settle(action, entry, now, subject, "uncertain", error))
+            return None
+        if entry.attempts >= self.max_attempts:
+            # a message whose delivery keeps killing its worker must not kill them all forever
+            error = f"gave up after {entry.attempts} attempts: {entry.error or 'the dispatcher stopped during each one'}"
+            report.outcomes.append(self._settle(action, entry, now, subject, "failed", error))
+            return None
+        verdict, reason, wanted = self._weigh(action, entry.key, subject, now)
+        if verdict != "send":
+            status = {"park": "parked", "drop": "failed"}[verdict]
+            report.outcomes.append(self._settle(action, entry, now, subject, status, reason))
+            return None
+        assert wanted is not None
+        self._usable(entry.channel, entry.key)  # a retry goes through the channel it was claimed for
+        self.store.update_outbox(
+            entry.key, status="claimed", now=now, attempts=entry.attempts + 1, error=entry.error, lease_until=now + self.lease
+        )
+        return wanted
+
+    def _claimed(self, key: str) -> OutboxEntry:
+        """The outbox entry ``key`` as this worker just claimed it."""
+        entry = self.store.outbox_entry(key)
+        assert entry is not None and entry.status == "claimed", f"{key} was claimed a moment ago"
+        return entry
+
+    def _weigh(self, action: Action, key: str, subject: str, now: dt.datetime) -> tuple[str, str, Action | None]:
         """Whether a claim waiting to be tried again should go out now: ``("send", "", the
         action now asking for it)``, ``("park", why, None)`` or ``("drop", why, None)``.
 
-        The subject is evaluated afresh as if this claim had never been logged, and the
-        action is looked for by identity, so a renamed rule still sends the same message.
+        The subject is evaluated afresh as if this claim (outbox ``key``) had never been
+        logged, and the action is looked for by identity, so a renamed rule still sends
+        the same message.
         """
-        state = self._without_claim(self._load(subject, now), subject, action.key)
+        state = self._without_claim(self._load(subject, now), subject, key, action.kind)
         agenda = self.engine.evaluate(state, now, **_only(subject))
         own = None if subject == JOURNAL else subject
         current = next((a for a in agenda.actions if a.identity == action.identity and a.application == own), None)
@@ -472,16 +482,17 @@ class Dispatcher:
         return "park", f"parked: {current.status}: {current.reason}", None
 
     @staticmethod
-    def _without_claim(state: State, subject: str, key: str) -> State:
+    def _without_claim(state: State, subject: str, key: str, kind: str) -> State:
+        """``state`` without the contact that claiming ``key`` logged; what a person logged of
+        the action by hand (snoozed it, dismissed it) stays, and counts."""
+
+        def log(contacts: tuple[Contact, ...]) -> tuple[Contact, ...]:
+            return tuple(c for c in contacts if c.action != key or c.kind != kind)
+
         if subject == JOURNAL:
-            return replace(state, contacts=tuple(c for c in state.contacts if c.action != key))
-        return replace(
-            state,
-            applications=tuple(
-                replace(a, contacts=tuple(c for c in a.contacts if c.action != key)) if a.id == subject else a
-                for a in state.applications
-            ),
-        )
+            return replace(state, contacts=log(state.contacts))
+        # a key names its application: no other application's log has it
+        return replace(state, applications=tuple(replace(a, contacts=log(a.contacts)) for a in state.applications))
 
     @staticmethod
     def _past_hope(action: Action, state: State, now: dt.datetime) -> str | None:
@@ -539,8 +550,8 @@ class Dispatcher:
                 if contact is not None:
                     contact = replace(contact, action=existing.key)
                 if self.store.unpark(existing.key, now=now, lease_until=now + self.lease, action=action_to_dict(action), contact=contact):
-                    return action, replace(existing, status="claimed", attempts=existing.attempts + 1, lease_until=now + self.lease)
-                continue
+                    return action, self._claimed(existing.key)
+                continue  # another worker took it up first
             try:
                 spec = self.channel_for(action, medium)
                 self._channel(spec)
@@ -608,10 +619,8 @@ class Dispatcher:
                 times.append(action.opens_at)
             elif action.status == "due":
                 times.append(action.due_at)
-            elif action.status == "suppressed" and action.frees_at is not None:
-                times.append(action.frees_at)
-            if action.expires_at is not None:
-                times.append(action.expires_at)
+            # a cap lets go (only a suppressed action has ``frees_at``), its window closes
+            times += [t for t in (action.frees_at, action.expires_at) if t is not None]
         if own is None:
             log = state.contacts
         else:
@@ -668,11 +677,8 @@ class Dispatcher:
 
     def _deliver(self, action: Action, entry: OutboxEntry, state: State, now: dt.datetime, subject: str) -> Outcome:
         """Render, check and hand over one claimed action within the timeout; record what happened."""
-        spec = self.specs.get(entry.channel)
         try:
-            if spec is None:
-                raise DeliveryError(f"channel {entry.channel!r} is no longer installed", transient=True)
-            channel = self._channel(spec)
+            channel = self._channel(self.specs[entry.channel])  # claimed through it, or found usable again
 
             def attempt(handing_over: Callable[[], None]) -> tuple[Message, Receipt]:
                 try:
@@ -704,7 +710,7 @@ class Dispatcher:
                 return self._settle(action, entry, now, subject, "uncertain", error)
             return self._failed(action, entry, now, subject, str(exc), exc.transient)
         except FollowupError as exc:
-            return self._failed(action, entry, now, subject, str(exc), False)
+            return self._settle(action, entry, now, subject, "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - a plugin's bug is a failure of that delivery, recorded
             return self._failed(action, entry, now, subject, f"{type(exc).__name__}: {exc}", True)
         if not isinstance(receipt, Receipt):
