@@ -339,16 +339,25 @@ def test_a_retry_is_claimed_again_with_its_error_and_a_new_lease(store: Store) -
     assert [o.detail for o in report.outcomes if o.key == NOTE] == ["421 still later (attempt 2; next in 0:02:00)"]
 
 
+OLD_NAME = "thanks-interviewer:acme:onsite:sam"
+
+
+def _parked_under_an_old_name(store: Store) -> str:
+    """The note to sam, claimed an hour ago under a rule's old name and parked since; its key."""
+    assert TEMPLATE is not None
+    older = plain({**TEMPLATE.to_dict(), "key": OLD_NAME, "rule": "thanks-interviewer", "expires_at": None})
+    entry = OutboxEntry(key=OLD_NAME, identity=TEMPLATE.identity, application="acme", status="claimed", attempts=1, channel="console",
+                        idempotent=True, claimed_at=at(-60), updated_at=at(-60), action=older, lease_until=at(-55))  # fmt: skip
+    assert store.claim(entry, None)
+    store.update_outbox(OLD_NAME, status="parked", now=at(-50), error="parked: the active rulebook no longer asks for it")
+    return OLD_NAME
+
+
 def test_a_parked_claim_taken_up_again_keeps_its_key_and_records_the_action_asking_now(store: Store) -> None:
     """A claim made under a rule's old name, parked, is taken up by the rule asking for the
     same message now: the outbox and the log keep the claim's key, the action is the new one."""
     assert TEMPLATE is not None
-    old = "thanks-interviewer:acme:onsite:sam"
-    older = plain({**TEMPLATE.to_dict(), "key": old, "rule": "thanks-interviewer", "expires_at": None})
-    entry = OutboxEntry(key=old, identity=TEMPLATE.identity, application="acme", status="claimed", attempts=1, channel="console",
-                        idempotent=True, claimed_at=at(-60), updated_at=at(-60), action=older, lease_until=at(-55))  # fmt: skip
-    assert store.claim(entry, None)
-    store.update_outbox(old, status="parked", now=at(-50), error="parked: the active rulebook no longer asks for it")
+    old = _parked_under_an_old_name(store)
     seen: dict[str, Any] = {}
     report = dispatcher(store, RecordingChannel(fail=_peek(store, seen)), lease=dt.timedelta(minutes=7)).run_once(SAMPLE_NOW)
     assert [key for key in report.delivered if "sam" in key] == [old] and NOTE not in report.delivered
@@ -541,13 +550,7 @@ def test_a_renamed_claim_taken_up_again_and_failing_is_retried_not_taken_for_don
     """After a parked claim under a rule's old name is taken up by the new rule, its own
     contact is logged under the claim's key: weighing its retry must set exactly that
     contact aside, or the note would count as written and never go."""
-    assert TEMPLATE is not None
-    old = "thanks-interviewer:acme:onsite:sam"
-    older = plain({**TEMPLATE.to_dict(), "key": old, "rule": "thanks-interviewer", "expires_at": None})
-    entry = OutboxEntry(key=old, identity=TEMPLATE.identity, application="acme", status="claimed", attempts=1, channel="console",
-                        idempotent=True, claimed_at=at(-60), updated_at=at(-60), action=older, lease_until=at(-55))  # fmt: skip
-    assert store.claim(entry, None)
-    store.update_outbox(old, status="parked", now=at(-50), error="parked")
+    old = _parked_under_an_old_name(store)
     down = RecordingChannel(fail=lambda m: DeliveryError("421 try later", transient=True) if m.key == NOTE else None)
     first = dispatcher(store, down, backoff=MINUTE).run_once(SAMPLE_NOW)
     assert [(o.key, o.result) for o in first.outcomes if o.key in (old, NOTE)] == [(old, "retrying")]
