@@ -208,7 +208,12 @@ def _check(rulebook: dict[str, Any], state: dict[str, Any]) -> bool:
 def test_caps_hold_back_exactly_what_the_oracle_says(scope: str) -> None:
     seen = {"examples": 0, "binding": 0}
 
-    @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    # derandomized: hypothesis draws each example from the ones before, so the share of
+    # binding examples in one random run of 60 swings widely (0.68 to 0.98 over seeds for
+    # the same strategy), and a share asserted on it would fail by chance; on a fixed
+    # sequence it is a property of the strategy alone, and fails only when that changes
+    @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None,
+              derandomize=True)  # fmt: skip
     @given(cases(scope))
     def check(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
         binding = _check(*case)
